@@ -1,0 +1,280 @@
+"""The ``actorgraph`` command: a thin layer over the library, with readable output.
+
+User errors print a message (file, line, what to do) and exit with a code, never a traceback:
+1 = the data does not conform to the shapes, 2 = malformed input, 3 = the store or another problem.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from graph.errors import ActorGraphError, InvalidInput, ValidationFailed
+from graph.settings import Settings
+from graph.store import QueryKind, RDFFormat, ResultsFormat, Store
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="actorgraph: a knowledge graph of political actors and their relationships, from news articles.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store directory (default: ACTORGRAPH_STORE_PATH or ./data/store)."),
+]
+
+
+def _settings(store: Path | None = None) -> Settings:
+    settings = Settings()
+    if store is not None:
+        settings = settings.model_copy(update={"store_path": store})
+    return settings
+
+
+def _open_existing(path: Path) -> Store:
+    from graph.errors import StoreUnavailable
+
+    if not path.is_dir():
+        raise StoreUnavailable(f"there is no store at {path}: run `actorgraph build` first")
+    return Store.open(path)
+
+
+# ---------------------------------------------------------------------------- build
+
+
+@app.command()
+def build(
+    store: StoreOpt = None,
+    seeds: Annotated[Path | None, typer.Option(help="Seeds directory (default: the project's seeds/).")] = None,
+) -> None:
+    """Build the graph from the seed articles and annotations (all or nothing)."""
+    from graph.build import build as run_build
+
+    settings = _settings(store)
+    seeds_path = seeds or settings.seeds_path
+    started = time.perf_counter()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True) as progress:
+        task = progress.add_task("starting", total=None)
+        target = Store.open(settings.store_path)
+        result = run_build(seeds_path, target, step=lambda msg: progress.update(task, description=msg))
+    table = Table(title=f"Built {settings.store_path} from {seeds_path}", show_lines=False)
+    table.add_column("named graph")
+    table.add_column("triples", justify="right")
+    from graph.query import compact
+
+    for name, n in result.graphs.items():
+        table.add_row(compact(name), str(n))
+    table.add_row("[bold]total", f"[bold]{result.triples}")
+    out.print(table)
+    out.print(f"SHACL: conforms ({time.perf_counter() - started:.1f} s)")
+
+
+# ---------------------------------------------------------------------------- query
+
+
+class QueryFormat(str, Enum):
+    table = "table"
+    json = "json"
+    xml = "xml"
+    csv = "csv"
+    tsv = "tsv"
+    turtle = "turtle"
+    ntriples = "ntriples"
+    jsonld = "jsonld"
+
+
+@app.command()
+def query(
+    sparql: Annotated[str | None, typer.Argument(help="The SPARQL query (or use --file).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the query from a file ('-' for stdin).")] = None,
+    fmt: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = QueryFormat.table,
+    store: StoreOpt = None,
+) -> None:
+    """Run a SPARQL query over the union of all graphs (prefixes ag:, id:, sem:, … are predeclared)."""
+    from graph.query import compact, run
+
+    if (sparql is None) == (file is None):
+        raise InvalidInput("give the query either as an argument or with --file, not both or neither")
+    text = (sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")) if file else sparql
+    assert text is not None
+    result = run(_open_existing(_settings(store).store_path), text)
+    if result.kind is QueryKind.GRAPH:
+        rdf = {"json": RDFFormat.JSONLD, "jsonld": RDFFormat.JSONLD, "ntriples": RDFFormat.NTRIPLES}.get(fmt.value, RDFFormat.TURTLE)
+        sys.stdout.write(result.serialize(rdf).decode("utf-8"))
+        return
+    if fmt is QueryFormat.table:
+        if result.kind is QueryKind.ASK:
+            out.print("yes" if result.boolean() else "no")
+            return
+        table = Table(show_lines=False)
+        for v in result.variables:
+            table.add_column(v, overflow="fold")
+        n = 0
+        for row in result.rows():
+            table.add_row(*(compact(row[v]) if v in row else "" for v in result.variables))
+            n += 1
+        out.print(table)
+        err.print(f"{n} row{'s' if n != 1 else ''}")
+        return
+    by_key = {f.key: f for f in ResultsFormat}
+    if fmt.value not in by_key:
+        raise InvalidInput(f"--format {fmt.value} is for CONSTRUCT/DESCRIBE; use table, json, xml, csv or tsv")
+    sys.stdout.write(result.serialize(by_key[fmt.value]).decode("utf-8"))
+
+
+# ---------------------------------------------------------------------------- validate
+
+_EXTENSIONS = {
+    ".ttl": RDFFormat.TURTLE,
+    ".nt": RDFFormat.NTRIPLES,
+    ".nq": RDFFormat.NQUADS,
+    ".trig": RDFFormat.TRIG,
+    ".jsonld": RDFFormat.JSONLD,
+    ".json": RDFFormat.JSONLD,
+    ".rdf": RDFFormat.RDFXML,
+    ".owl": RDFFormat.RDFXML,
+    ".xml": RDFFormat.RDFXML,
+}
+
+
+def format_for(path: Path) -> RDFFormat:
+    """The RDF format of a file, from its extension."""
+    try:
+        return _EXTENSIONS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(_EXTENSIONS))
+        raise InvalidInput(f"cannot tell the RDF format of {path.name}: use one of {known}") from None
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="RDF files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML).")],
+    fmt: Annotated[str, typer.Option("--format", help="Report as 'text', 'json' or 'turtle'.")] = "text",
+) -> None:
+    """Validate RDF files against the shapes. Exit 1 if they do not conform, 2 if malformed."""
+    import json
+
+    from rdflib import Graph
+
+    from graph.store import load_rdf
+    from graph.validate import validate as shacl
+
+    data = Graph()
+    for path in files:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {path}: {exc.strerror}", source=str(path)) from None
+        for t in load_rdf(raw, format_for(path), source=str(path), base_iri=path.resolve().as_uri()):
+            data.add(t)
+    report = shacl(data)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    elif fmt == "turtle":
+        sys.stdout.write(report.to_turtle())
+    elif report.conforms:
+        out.print(f"[green]Conforms[/green]: {len(data)} triples in {len(files)} file(s)")
+    else:
+        from graph.query import compact
+
+        table = Table(title=f"{len(report.results)} problem(s)", show_lines=True)
+        for col in ("severity", "focus node", "path", "value", "message"):
+            table.add_column(col, overflow="fold")
+        for r in report.results:
+            table.add_row(
+                r.severity,
+                compact(r.focus_node),
+                compact(r.result_path) if r.result_path is not None else "",
+                compact(r.value) if r.value is not None else "",
+                r.message,
+            )
+        out.print(table)
+    if not report.conforms:
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------- export, stats
+
+
+class ExportFormat(str, Enum):
+    turtle = "turtle"
+    trig = "trig"
+    nquads = "nquads"
+    ntriples = "ntriples"
+    jsonld = "jsonld"
+
+
+@app.command()
+def export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="Serialisation.")] = ExportFormat.trig,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Export the whole graph (TriG, N-Quads and JSON-LD keep the named graphs; Turtle is the union)."""
+    by_key = {f.key: f for f in RDFFormat}
+    data = _open_existing(_settings(store).store_path).dump(by_key[fmt.value])
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)
+        err.print(f"wrote {len(data):,} bytes to {output}")
+
+
+@app.command()
+def stats(store: StoreOpt = None) -> None:
+    """Counts of actors and events by class, edges by property, and triples per graph."""
+    from graph.query import stats as compute
+
+    s = compute(_open_existing(_settings(store).store_path))
+    for title, rows in (("instances by class", s.classes), ("derived edges", s.edges), ("named graphs", s.graphs)):
+        table = Table(title=title)
+        table.add_column("")
+        table.add_column("count", justify="right")
+        for name, n in rows:
+            table.add_row(name, str(n))
+        out.print(table)
+    out.print(f"{s.triples} triples in all")
+
+
+# ---------------------------------------------------------------------------- entry point
+
+
+def main() -> None:
+    """Console entry point: map the error hierarchy to messages and exit codes."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except ValidationFailed as exc:
+        err.print(f"[red]Does not conform:[/red] {exc}")
+        sys.exit(1)
+    except InvalidInput as exc:
+        err.print(f"[red]Invalid input:[/red] {exc}", highlight=False)
+        sys.exit(2)
+    except ActorGraphError as exc:
+        err.print(f"[red]Error:[/red] {exc}", highlight=False)
+        sys.exit(3)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,73 @@
+"""Analyst queries: run SPARQL on the store and the canned questions the CLI and API share.
+
+Canned queries live as ``.rq`` files in ``graph/queries/``; user values reach them only through
+bindings, never through the query text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from rdflib import Literal, URIRef
+
+from graph.namespaces import PREFIXES
+from graph.store import QueryResult, Store, Term
+
+__all__ = ["Stats", "canned", "compact", "run", "stats"]
+
+
+@cache
+def canned(name: str) -> str:
+    """The text of ``graph/queries/<name>.rq``."""
+    return resources.files("graph.queries").joinpath(f"{name}.rq").read_text(encoding="utf-8")
+
+
+def run(store: Store, sparql: str) -> QueryResult:
+    """Run an analyst's SPARQL query on the union of all graphs.
+
+    Raises:
+        InvalidInput: the query is not valid SPARQL (with line and column).
+    """
+    return store.query(sparql)
+
+
+_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def compact(term: Term) -> str:
+    """A short human form of a term: ``id:actor/russia``, ``"text"@en`` → ``text``."""
+    if isinstance(term, URIRef):
+        iri = str(term)
+        for prefix, ns in _BY_LENGTH:
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{prefix}:{iri[len(ns):]}"
+        return f"<{iri}>"
+    if isinstance(term, Literal):
+        return str(term)
+    return f"_:{term}"
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts by class and by edge property, and triples per named graph."""
+
+    classes: list[tuple[str, int]]
+    edges: list[tuple[str, int]]
+    graphs: list[tuple[str, int]]
+    triples: int
+
+
+def stats(store: Store) -> Stats:
+    """Count instances of each ontology class, derived edges per property, and graph sizes."""
+    classes = [
+        (compact(r["class"]), int(r["n"]))  # type: ignore[call-overload]
+        for r in store.query(canned("stats_classes")).rows()
+    ]
+    edges = [
+        (compact(r["p"]), int(r["n"]))  # type: ignore[call-overload]
+        for r in store.query(canned("stats_edges")).rows()
+    ]
+    graphs = [(compact(g), store.graph_size(g)) for g in store.named_graphs()]
+    return Stats(classes, edges, graphs, len(store))

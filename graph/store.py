@@ -1,0 +1,379 @@
+"""The store: the only module that talks to pyoxigraph.
+
+Guarantees:
+
+* **Persistent.** ``Store.open(path)`` opens (or creates) an on-disk RocksDB store; ``Store.memory()``
+  makes a throw-away one for derivations and tests of pure functions.
+* **Transactional.** Every write method is one transaction: either all of it is visible, or none.
+  ``replace_graphs`` drops and refills a set of named graphs atomically, so readers see the graph
+  before or after a rebuild, never half of it.
+* **A query path that cannot write.** ``query`` only accepts the SPARQL query grammar (SELECT, ASK,
+  CONSTRUCT, DESCRIBE); an update string is a syntax error there. Values are bound with
+  ``bindings`` (pyoxigraph ``substitutions``), never pasted into the text.
+* Terms in and out are rdflib terms (``URIRef``, ``Literal``, ``BNode``); pyoxigraph stays in here.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from graph.errors import InvalidInput, StoreUnavailable
+from graph.namespaces import PREFIXES
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+__all__ = ["QueryKind", "QueryResult", "RDFFormat", "ResultsFormat", "Store", "Term", "Triple"]
+
+Term = URIRef | Literal | BNode
+Triple = tuple[Node, Node, Node]
+
+
+class RDFFormat(enum.Enum):
+    """RDF serialisations the store reads and writes, with their media types."""
+
+    TURTLE = ("turtle", "text/turtle", ox.RdfFormat.TURTLE)
+    NTRIPLES = ("ntriples", "application/n-triples", ox.RdfFormat.N_TRIPLES)
+    NQUADS = ("nquads", "application/n-quads", ox.RdfFormat.N_QUADS)
+    TRIG = ("trig", "application/trig", ox.RdfFormat.TRIG)
+    RDFXML = ("rdfxml", "application/rdf+xml", ox.RdfFormat.RDF_XML)
+    JSONLD = ("jsonld", "application/ld+json", ox.RdfFormat.JSON_LD)
+
+    def __init__(self, key: str, media_type: str, ox_format: ox.RdfFormat) -> None:
+        self.key = key
+        self.media_type = media_type
+        self.ox_format = ox_format
+
+    @property
+    def is_dataset(self) -> bool:
+        return self in (RDFFormat.NQUADS, RDFFormat.TRIG, RDFFormat.JSONLD)
+
+
+class ResultsFormat(enum.Enum):
+    """SPARQL results serialisations (SELECT/ASK)."""
+
+    JSON = ("json", "application/sparql-results+json", ox.QueryResultsFormat.JSON)
+    XML = ("xml", "application/sparql-results+xml", ox.QueryResultsFormat.XML)
+    CSV = ("csv", "text/csv", ox.QueryResultsFormat.CSV)
+    TSV = ("tsv", "text/tab-separated-values", ox.QueryResultsFormat.TSV)
+
+    def __init__(self, key: str, media_type: str, ox_format: ox.QueryResultsFormat) -> None:
+        self.key = key
+        self.media_type = media_type
+        self.ox_format = ox_format
+
+
+class QueryKind(enum.Enum):
+    SELECT = "select"
+    ASK = "ask"
+    GRAPH = "graph"  # CONSTRUCT and DESCRIBE
+
+
+def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term (validates IRIs on the way)."""
+    if isinstance(term, URIRef):
+        try:
+            return ox.NamedNode(str(term))
+        except ValueError as exc:
+            raise InvalidInput(f"not a valid IRI: <{term}> ({exc})") from exc
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph) -> Term:
+    """A pyoxigraph term as an rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        if dt == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(dt))
+    raise TypeError(f"unsupported term: {term!r}")
+
+
+_POSITION = re.compile(r"^(?:error at )?(\d+):(\d+)(?:-\d+:\d+)?:?\s*")
+
+
+def _syntax_error(exc: SyntaxError, source: str) -> InvalidInput:
+    """pyoxigraph's SyntaxError as InvalidInput with 1-based line and column.
+
+    pyoxigraph fills ``lineno``/``offset`` for RDF parsers; SPARQL errors carry them only in the
+    message ("error at 2:9: expected …"), so both are read.
+    """
+    message = str(exc.msg or exc)
+    line, column = exc.lineno or None, exc.offset or None
+    if (m := _POSITION.match(message)) is not None:
+        if line is None:
+            line, column = int(m.group(1)), int(m.group(2))
+        message = message[m.end() :]
+    return InvalidInput(message, source=source, line=line, column=column)
+
+
+@dataclass
+class QueryResult:
+    """The result of a query: rows for SELECT, a boolean for ASK, triples for CONSTRUCT/DESCRIBE."""
+
+    kind: QueryKind
+    variables: list[str]
+    _raw: object
+
+    def rows(self) -> Iterator[dict[str, Term]]:
+        """SELECT solutions as ``{variable: term}`` (unbound variables are left out)."""
+        if self.kind is not QueryKind.SELECT:
+            raise TypeError("rows() is for SELECT results")
+        assert isinstance(self._raw, ox.QuerySolutions)
+        names = self.variables
+        for solution in self._raw:
+            row: dict[str, Term] = {}
+            for name in names:
+                value = solution[name]
+                if value is not None:
+                    row[name] = from_ox(value)
+            yield row
+
+    def boolean(self) -> bool:
+        if self.kind is not QueryKind.ASK:
+            raise TypeError("boolean() is for ASK results")
+        assert isinstance(self._raw, ox.QueryBoolean)
+        return bool(self._raw)
+
+    def triples(self) -> Iterator[tuple[Term, Term, Term]]:
+        if self.kind is not QueryKind.GRAPH:
+            raise TypeError("triples() is for CONSTRUCT/DESCRIBE results")
+        assert isinstance(self._raw, ox.QueryTriples)
+        for t in self._raw:
+            yield from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)
+
+    def serialize(self, fmt: ResultsFormat | RDFFormat) -> bytes:
+        """Serialise with pyoxigraph's own writers (fast; consumes the result)."""
+        if self.kind is QueryKind.GRAPH:
+            if not isinstance(fmt, RDFFormat):
+                raise TypeError("CONSTRUCT/DESCRIBE results serialise as RDF")
+            assert isinstance(self._raw, ox.QueryTriples)
+            out = self._raw.serialize(format=fmt.ox_format, prefixes=_prefixes_for(fmt))
+        else:
+            if not isinstance(fmt, ResultsFormat):
+                raise TypeError("SELECT/ASK results serialise as SPARQL results")
+            assert isinstance(self._raw, ox.QuerySolutions | ox.QueryBoolean)
+            out = self._raw.serialize(format=fmt.ox_format)
+        assert out is not None
+        return out
+
+
+def _prefixes_for(fmt: RDFFormat) -> dict[str, str] | None:
+    return PREFIXES if fmt in (RDFFormat.TURTLE, RDFFormat.TRIG, RDFFormat.RDFXML) else None
+
+
+class Store:
+    """A pyoxigraph store behind a narrow interface.
+
+    >>> from rdflib import URIRef, Literal
+    >>> s = Store.memory()
+    >>> g = URIRef("https://example.org/g")
+    >>> s.replace_graphs({g: [(URIRef("https://example.org/a"), URIRef("https://example.org/p"), Literal("x"))]})
+    >>> len(s)
+    1
+    >>> [r["o"] for r in s.query("SELECT ?o WHERE { ?s ?p ?o }").rows()]
+    [rdflib.term.Literal('x')]
+    """
+
+    def __init__(self, inner: ox.Store, path: Path | None, *, read_only: bool = False) -> None:
+        self._inner = inner
+        self.path = path
+        self.read_only = read_only
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def memory(cls) -> Store:
+        """A new empty in-memory store."""
+        return cls(ox.Store(), None)
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """Open (or create) the persistent store at ``path`` for reading and writing.
+
+        Raises:
+            StoreUnavailable: the directory is locked by another process or damaged.
+        """
+        p = Path(path)
+        try:
+            p.mkdir(parents=True, exist_ok=True)
+            return cls(ox.Store(str(p)), p)
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot open the store at {p}: {exc}. Is another actorgraph process using it? "
+                "Stop it, or point ACTORGRAPH_STORE_PATH elsewhere."
+            ) from exc
+
+    @classmethod
+    def open_read_only(cls, path: str | Path) -> Store:
+        """Open a store (or a checkpoint made by :meth:`checkpoint`) read-only.
+
+        Only safe on a directory no process writes to, such as a checkpoint.
+        """
+        p = Path(path)
+        if not p.is_dir():
+            raise StoreUnavailable(f"no store at {p}: run `actorgraph build` first")
+        try:
+            return cls(ox.Store.read_only(str(p)), p, read_only=True)
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot open the store at {p} read-only: {exc}") from exc
+
+    def checkpoint(self, target: str | Path) -> None:
+        """Write a consistent snapshot of the store to ``target`` (hard links; milliseconds)."""
+        self._inner.backup(str(target))
+
+    def flush(self) -> None:
+        self._inner.flush()
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    # ------------------------------------------------------------------ reading
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        union_default_graph: bool = True,
+        default_graphs: Sequence[URIRef] | None = None,
+        named_graphs: Sequence[URIRef] | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL query (never an update).
+
+        ``bindings`` pre-bind variables (SEP-0007) so that user values never enter the query text;
+        a bound variable of a SELECT must be in its projection (or use ``SELECT *``).
+        The default graph is the union of all graphs unless ``default_graphs`` names some.
+
+        Raises:
+            InvalidInput: the query is not valid SPARQL (with line and column).
+        """
+        subs = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
+        kwargs: dict[str, object] = {}
+        if default_graphs is not None:
+            kwargs["default_graph"] = [to_ox(g) for g in default_graphs]
+        else:
+            kwargs["use_default_graph_as_union"] = union_default_graph
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [to_ox(g) for g in named_graphs]
+        try:
+            raw = self._inner.query(
+                sparql,
+                prefixes=PREFIXES,
+                substitutions=subs or None,
+                base_iri=base_iri,
+                **kwargs,  # type: ignore[arg-type]
+            )
+        except SyntaxError as exc:
+            raise _syntax_error(exc, "query") from exc
+        if isinstance(raw, ox.QueryBoolean):
+            return QueryResult(QueryKind.ASK, [], raw)
+        if isinstance(raw, ox.QuerySolutions):
+            return QueryResult(QueryKind.SELECT, [v.value for v in raw.variables], raw)
+        return QueryResult(QueryKind.GRAPH, [], raw)
+
+    def named_graphs(self) -> list[URIRef]:
+        """The IRIs of the named graphs, sorted."""
+        return sorted(URIRef(g.value) for g in self._inner.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def triples(self, graph: URIRef) -> Iterator[tuple[Term, Term, Term]]:
+        """The triples of one named graph."""
+        for q in self._inner.quads_for_pattern(None, None, None, to_ox(graph)):
+            yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)
+
+    def graph_size(self, graph: URIRef) -> int:
+        return sum(1 for _ in self._inner.quads_for_pattern(None, None, None, to_ox(graph)))
+
+    def dump(self, fmt: RDFFormat, *, graph: URIRef | None = None) -> bytes:
+        """Serialise the whole dataset (quad formats) or one graph / the union (triple formats)."""
+        if fmt.is_dataset and graph is None:
+            out = self._inner.dump(format=fmt.ox_format, prefixes=_prefixes_for(fmt))
+        else:
+            if graph is None:
+                quads = self._inner.quads_for_pattern(None, None, None)
+                triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+                out = ox.serialize(sorted(triples, key=str), format=fmt.ox_format, prefixes=_prefixes_for(fmt))
+            else:
+                out = self._inner.dump(
+                    format=fmt.ox_format, from_graph=to_ox(graph), prefixes=_prefixes_for(fmt)
+                )
+        assert out is not None
+        return out
+
+    # ------------------------------------------------------------------ writing
+    def replace_graphs(
+        self, graphs: Mapping[URIRef, Iterable[Triple]], *, drop: Iterable[URIRef] = ()
+    ) -> None:
+        """Atomically drop ``drop`` and every graph in ``graphs``, then fill ``graphs``.
+
+        One SPARQL update, so one transaction. Terms are serialised by pyoxigraph, never by hand.
+        """
+        self._check_writable()
+        dropped = {*graphs, *drop}
+        parts = [f"DROP SILENT GRAPH {to_ox(g)}" for g in sorted(dropped)]
+        for g, triples in graphs.items():
+            body = " .\n".join(f"{to_ox(s)} {to_ox(p)} {to_ox(o)}" for s, p, o in triples)
+            if body:
+                parts.append(f"INSERT DATA {{ GRAPH {to_ox(g)} {{\n{body} .\n}} }}")
+        if parts:
+            self._inner.update(" ;\n".join(parts))
+
+    def add_graphs(self, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
+        """Add triples to named graphs in one transaction."""
+        self._check_writable()
+        self._inner.extend(
+            ox.Quad(to_ox(s), to_ox(p), to_ox(o), to_ox(g))  # type: ignore[arg-type]
+            for g, triples in graphs.items()
+            for s, p, o in triples
+        )
+
+    def drop_graphs(self, graphs: Iterable[URIRef]) -> None:
+        """Remove whole named graphs in one transaction."""
+        self._check_writable()
+        parts = [f"DROP SILENT GRAPH {to_ox(g)}" for g in sorted(set(graphs))]
+        if parts:
+            self._inner.update(" ;\n".join(parts))
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreUnavailable("this store was opened read-only")
+
+
+def load_rdf(data: bytes | str, fmt: RDFFormat, *, source: str = "input", base_iri: str | None = None) -> Graph:
+    """Parse RDF with pyoxigraph's strict parsers into an rdflib ``Graph`` (quads lose their graph).
+
+    Raises:
+        InvalidInput: malformed data, with line and column.
+    """
+    from rdflib import Graph
+
+    g = Graph()
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        for q in ox.parse(raw, format=fmt.ox_format, base_iri=base_iri):
+            g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+    except SyntaxError as exc:
+        raise _syntax_error(exc, source) from exc
+    return g
