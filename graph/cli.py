@@ -250,6 +250,27 @@ def stats(store: StoreOpt = None) -> None:
     out.print(f"{s.triples} triples in all")
 
 
+# ---------------------------------------------------------------------------- serve
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    store: StoreOpt = None,
+) -> None:
+    """Serve the API (SPARQL endpoint, ego networks); builds the store from seeds/ if there is none."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(store)
+    if not settings.store_path.is_dir() or not any(settings.store_path.iterdir()):
+        err.print(f"no store at {settings.store_path}: building it from {settings.seeds_path} first")
+    err.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs, SPARQL: /sparql)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
 # ---------------------------------------------------------------------------- entry point
 
 

@@ -162,6 +162,11 @@ SCHEMA = SDO  # schema.org (https form, as rdflib ships it)
 PREFIXES: dict[str, str] = {
     "ag": str(AG._NS),
     "id": str(ID),
+    "actor": str(ID) + "actor/",
+    "event": str(ID) + "event/",
+    "claim": str(ID) + "claim/",
+    "article": str(ID) + "article/",
+    "place": str(ID) + "place/",
     "cameo": str(CAMEO),
     "plover": str(PLOVER),
     "sem": str(SEM),

@@ -1,0 +1,250 @@
+"""Validate actorgraph data against the SHACL shapes, and turn the report into plain Python.
+
+Why a module of its own: the build, the API's ingest and the tests must validate in exactly one way,
+or data accepted by one path is rejected by another. The fixed design:
+
+* the data graph is the instance data *plus* the ontology (``ontology/actorgraph.ttl`` and, when
+  present, ``ontology/codes.ttl``), so ``sh:targetClass`` and ``sh:class`` see ``rdfs:subClassOf``
+  and the event-type codes, and no reasoner runs (``inference="none"``);
+* named graphs are flattened into one graph first, because the rules cross them (a derived edge in
+  ``id:graph/edges`` is backed by an event in an article's graph) and pySHACL would otherwise
+  validate each named graph on its own;
+* the shapes are ``shapes/actorgraph.shacl.ttl``, which names every shape, so a result says which
+  rule failed.
+
+pySHACL's own text report is unordered; :class:`Report` sorts the results so that reports (and the
+messages built from them) are stable from run to run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pyshacl
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.graph import ConjunctiveGraph
+from rdflib.term import Node
+
+from graph.errors import ValidationFailed
+from graph.namespaces import PREFIXES, RDF, SH
+
+__all__ = [
+    "AGS",
+    "Report",
+    "Result",
+    "load_ontology",
+    "load_shapes",
+    "raise_if_invalid",
+    "validate",
+]
+
+#: The namespace of the shapes (``ags:``).
+AGS = Namespace("https://w3id.org/actorgraph/shapes#")
+
+_ROOT = Path(__file__).resolve().parent.parent
+SHAPES_FILE = _ROOT / "shapes" / "actorgraph.shacl.ttl"
+ONTOLOGY_FILE = _ROOT / "ontology" / "actorgraph.ttl"
+CODES_FILE = _ROOT / "ontology" / "codes.ttl"
+
+#: How many problems :func:`raise_if_invalid` spells out in its message.
+_SHOWN_IN_MESSAGE = 5
+
+_NAMESPACES: tuple[tuple[str, str], ...] = tuple(
+    sorted({**PREFIXES, "ags": str(AGS)}.items(), key=lambda item: -len(item[1]))
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One validation result.
+
+    ``focus_node`` and ``value`` are full IRIs (or a literal's lexical form; blank nodes as
+    ``_:id``); ``result_path`` is a SPARQL property path and ``source_shape`` a prefixed name
+    (``ag:agent``, ``oa:hasTarget/oa:hasSource``, ``ags:EventShape-agent``); ``severity`` and
+    ``source_constraint_component`` are local names (``Violation``, ``MinCountConstraintComponent``).
+    """
+
+    focus_node: str
+    result_path: str | None
+    value: str | None
+    severity: str
+    source_shape: str
+    source_constraint_component: str
+    message: str
+
+    def sort_key(self) -> tuple[str, ...]:
+        """The order of results in a report: by focus node, then shape, path, value and message."""
+        return (
+            self.focus_node,
+            self.source_shape,
+            self.result_path or "",
+            self.value or "",
+            self.source_constraint_component,
+            self.message,
+        )
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of :func:`validate`: whether the data conforms, and the sorted results."""
+
+    conforms: bool
+    results: list[Result]
+    graph: Graph
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready data: ``{"conforms": …, "results": [{…}, …]}``."""
+        return {"conforms": self.conforms, "results": [asdict(r) for r in self.results]}
+
+    def to_turtle(self) -> str:
+        """The ``sh:ValidationReport`` graph as Turtle, with the project's prefixes."""
+        return self.graph.serialize(format="turtle")
+
+
+@lru_cache(maxsize=1)
+def load_shapes() -> Graph:
+    """The shapes graph (``shapes/actorgraph.shacl.ttl``), parsed once."""
+    return Graph().parse(SHAPES_FILE, format="turtle")
+
+
+@lru_cache(maxsize=1)
+def load_ontology() -> Graph:
+    """The ontology (``ontology/actorgraph.ttl``, plus ``ontology/codes.ttl`` if present), parsed once."""
+    ontology = Graph().parse(ONTOLOGY_FILE, format="turtle")
+    if CODES_FILE.exists():
+        ontology.parse(CODES_FILE, format="turtle")
+    return ontology
+
+
+def validate(data: Graph, *, include_ontology: bool = True) -> Report:
+    """Validate ``data`` (a graph, or a dataset whose named graphs are merged) against the shapes.
+
+    With ``include_ontology`` (the default) the ontology triples are added to the data graph, as the
+    shapes expect; turn it off only when ``data`` already contains them. ``data`` is not modified.
+    """
+    data_graph = Graph()
+    if isinstance(data, ConjunctiveGraph):
+        data_graph.addN((s, p, o, data_graph) for s, p, o, _ in data.quads((None, None, None, None)))
+    else:
+        data_graph.addN((s, p, o, data_graph) for s, p, o in data)
+    if include_ontology:
+        data_graph.addN((s, p, o, data_graph) for s, p, o in load_ontology())
+    conforms, report_graph, _ = pyshacl.validate(
+        data_graph,
+        shacl_graph=load_shapes(),
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        meta_shacl=False,
+    )
+    assert isinstance(report_graph, Graph)
+    for prefix, namespace in PREFIXES.items():
+        report_graph.bind(prefix, namespace, override=True)
+    report_graph.bind("ags", AGS, override=True)
+    results = sorted(
+        (_result(report_graph, node) for node in report_graph.subjects(RDF.type, SH.ValidationResult)),
+        key=Result.sort_key,
+    )
+    return Report(conforms=bool(conforms), results=results, graph=report_graph, text=_text(bool(conforms), results))
+
+
+def raise_if_invalid(data: Graph) -> Report:
+    """Validate ``data``; return the report if it conforms, else raise :class:`ValidationFailed`."""
+    report = validate(data)
+    if not report.conforms:
+        raise ValidationFailed(report, _summary(report.results))
+    return report
+
+
+def _result(report: Graph, node: Node) -> Result:
+    """One ``sh:ValidationResult`` of the report graph as a :class:`Result`."""
+    path = report.value(node, SH.resultPath)
+    value = report.value(node, SH.value)
+    messages = sorted(str(m) for m in report.objects(node, SH.resultMessage) if isinstance(m, Literal))
+    return Result(
+        focus_node=_plain(report.value(node, SH.focusNode)),
+        result_path=None if path is None else _path(report, path),
+        value=None if value is None else _plain(value),
+        severity=_local(report.value(node, SH.resultSeverity)),
+        source_shape=_compact(report.value(node, SH.sourceShape)),
+        source_constraint_component=_local(report.value(node, SH.sourceConstraintComponent)),
+        message=" ".join(messages),
+    )
+
+
+def _path(graph: Graph, path: Node) -> str:
+    """A SHACL property path (as stored in ``graph``) in SPARQL property-path syntax."""
+    if isinstance(path, URIRef):
+        return _compact(path)
+    if graph.value(path, RDF.first) is not None:
+        return "/".join(_path(graph, step) for step in graph.items(path))
+    for predicate, template in (
+        (SH.inversePath, "^{}"),
+        (SH.zeroOrMorePath, "({})*"),
+        (SH.oneOrMorePath, "({})+"),
+        (SH.zeroOrOnePath, "({})?"),
+    ):
+        inner = graph.value(path, predicate)
+        if inner is not None:
+            return template.format(_path(graph, inner))
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(_path(graph, step) for step in graph.items(alternatives)) + ")"
+    return _plain(path)
+
+
+def _compact(term: Node | None) -> str:
+    """A vocabulary IRI as a prefixed name (``ags:EventShape``) when it has a simple local name."""
+    text = _plain(term)
+    for prefix, namespace in _NAMESPACES:
+        local = text[len(namespace) :]
+        if text.startswith(namespace) and local and local.replace("-", "_").isidentifier():
+            return f"{prefix}:{local}"
+    return text
+
+
+def _local(term: Node | None) -> str:
+    """The local name of an IRI (after the last ``#`` or ``/``)."""
+    text = _plain(term)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _plain(term: Node | None) -> str:
+    """An IRI or a literal as a plain string; a blank node as ``_:id``."""
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return term.n3()
+    return str(term)
+
+
+def _describe(result: Result) -> str:
+    """One result in words: where, which property, what is wrong."""
+    where = result.focus_node + (f" ({result.result_path})" if result.result_path else "")
+    return f"{where}: {result.message}"
+
+
+def _text(conforms: bool, results: list[Result]) -> str:
+    """A readable, stable report: one line per result."""
+    if conforms and not results:
+        return "The data conforms to the shapes."
+    head = "The data conforms to the shapes" if conforms else "The data does not conform to the shapes"
+    lines = [f"{head}: {len(results)} result(s)."]
+    lines.extend(f"- {r.severity}: {_describe(r)}" for r in results)
+    return "\n".join(lines)
+
+
+def _summary(results: list[Result]) -> str:
+    """The message of :class:`ValidationFailed`: the count and the first few problems."""
+    problems = [r for r in results if r.severity == "Violation"] or results
+    count = len(problems)
+    noun = "problem" if count == 1 else "problems"
+    lines = [f"The data does not conform to the shapes: {count} {noun}."]
+    lines.extend(f"- {_describe(r)}" for r in problems[:_SHOWN_IN_MESSAGE])
+    if count > _SHOWN_IN_MESSAGE:
+        lines.append(f"… and {count - _SHOWN_IN_MESSAGE} more (see the report).")
+    return "\n".join(lines)

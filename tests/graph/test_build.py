@@ -1,0 +1,256 @@
+"""The build: seeds → store, against a real on-disk store built once per session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from graph.build import ACTORS_GRAPH, EDGES_GRAPH, ONTOLOGY_GRAPH, BuildResult, build, find_quote
+from graph.errors import InvalidInput
+from graph.namespaces import AG, ID, OA
+from graph.settings import PROJECT_ROOT
+from graph.store import Store
+
+SEEDS = PROJECT_ROOT / "seeds"
+SHARED_SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
+EXAMPLES = PROJECT_ROOT / "examples"
+
+
+def rows(store: Store, sparql: str, **bindings: URIRef | Literal) -> list[dict[str, str]]:
+    return [{k: str(v) for k, v in r.items()} for r in store.query(sparql, bindings=bindings).rows()]
+
+
+# ---------------------------------------------------------------------------- the seeds
+
+
+@pytest.mark.skipif(not SHARED_SEEDS.is_dir(), reason="../shared/seeds is not beside this checkout")
+def test_seed_articles_are_byte_for_byte_copies() -> None:
+    shared = sorted(p.name for p in SHARED_SEEDS.glob("*.txt"))
+    ours = sorted(p.name for p in (SEEDS / "articles").glob("*.txt"))
+    assert ours == shared
+    for name in shared:
+        assert (SEEDS / "articles" / name).read_bytes() == (SHARED_SEEDS / name).read_bytes()
+
+
+def test_every_article_is_annotated(store: Store) -> None:
+    files = {p.name for p in (SEEDS / "articles").glob("*.txt")}
+    stored = {r["f"] for r in rows(store, "SELECT ?f WHERE { ?a a ag:NewsArticle ; ag:sourceFile ?f }")}
+    assert stored == files
+
+
+def test_graph_layout(built: tuple[Store, BuildResult, Path]) -> None:
+    store, result, _ = built
+    graphs = set(store.named_graphs())
+    assert {ONTOLOGY_GRAPH, ACTORS_GRAPH, EDGES_GRAPH} <= graphs
+    articles = [g for g in graphs if "/graph/article/" in str(g)]
+    assert len(articles) == 5
+    assert result.report.conforms
+    assert result.triples == len(store)
+
+
+def test_well_over_a_hundred_relations(store: Store) -> None:
+    (row,) = rows(store, "SELECT (COUNT(*) AS ?n) WHERE { ?e a/rdfs:subClassOf* ag:PoliticalEvent }")
+    assert int(row["n"]) > 100
+    (row,) = rows(
+        store,
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/actorgraph/id/graph/edges> "
+        "{ ?s ?p ?o } ?p rdfs:subPropertyOf+ ag:interactedWith }",
+    )
+    assert int(row["n"]) > 100
+
+
+# ---------------------------------------------------------------------------- analysts' questions
+
+
+def test_who_accused_russia_of_what_when_where(store: Store) -> None:
+    result = rows(store, (EXAMPLES / "who-accused-russia.rq").read_text())
+    accusers = {r["accuser"] for r in result}
+    assert "John Nicholson" in accusers
+    assert "United States" in accusers
+    for r in result:
+        assert r["quote"] and r["article"].endswith(".txt") and r["date"]
+    # Nicholson's BBC interview in the Sputnik article: Russian weapons smuggled to the Taliban.
+    bbc = [r for r in result if r["accuser"] == "John Nicholson" and r["article"].startswith("003_")]
+    assert bbc and any("weapons" in r["quote"] for r in bbc)
+    assert any(r["date"] == "2018-03-23" for r in bbc)
+
+
+def test_what_kabulov_denied_and_whose_claim(store: Store) -> None:
+    result = rows(store, (EXAMPLES / "what-kabulov-denied.rq").read_text())
+    lie = [r for r in result if "simple lie" in r["quote"]]
+    assert lie, "Kabulov's 'a simple lie' denial is missing"
+    assert {r.get("claimant") for r in lie} >= {"John Nicholson"}
+    assert all(r["article"].startswith("001_") for r in lie)
+    assert any("legitim" in r["claim"].lower() for r in lie)
+
+
+def test_who_met_in_moscow_in_december_2016(store: Store) -> None:
+    result = rows(store, (EXAMPLES / "met-in-moscow-december-2016.rq").read_text())
+    participants = {r["participant"] for r in result}
+    assert {"Russia", "China", "Pakistan"} <= participants
+    for r in result:
+        assert dt.date.fromisoformat(r["date"][:10]).year == 2016
+
+
+def test_negated_meeting_gives_no_edge(store: Store) -> None:
+    negated = rows(
+        store,
+        """SELECT ?e ?a ?b WHERE { ?e a/rdfs:subClassOf* ag:Meeting ; ag:modality ag:Negated ;
+                                   ag:participant ?a , ?b . FILTER (?a != ?b) }""",
+    )
+    assert negated, "the seeds hold negated meetings ('has not yet held official talks')"
+    for r in negated:
+        others = rows(
+            store,
+            """SELECT ?e WHERE { ?e a/rdfs:subClassOf* ag:Meeting ; ag:participant ?a , ?b .
+                                 FILTER NOT EXISTS { ?e ag:modality ?m FILTER (?m IN (ag:Negated, ag:Hypothetical)) } }""",
+            a=URIRef(r["a"]),
+            b=URIRef(r["b"]),
+        )
+        if not others:
+            assert not store.query(
+                "ASK { ?a ag:metWith ?b }", bindings={"a": URIRef(r["a"]), "b": URIRef(r["b"])}
+            ).boolean()
+
+
+def test_every_edge_has_an_event_whose_quote_is_in_its_article(store: Store) -> None:
+    edges = rows(
+        store,
+        """SELECT ?s ?p ?o WHERE { GRAPH <https://w3id.org/actorgraph/id/graph/edges> { ?s ?p ?o }
+                                  ?p rdfs:subPropertyOf+ ag:interactedWith }""",
+    )
+    assert edges
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (SEEDS / "articles").glob("*.txt")}
+    for edge in edges:
+        backing = rows(
+            store,
+            """SELECT ?e ?quote ?file ?start ?end WHERE {
+                 ?e a/rdfs:subClassOf* ?c . ?c ag:shortcutProperty ?p .
+                 { ?e ag:agent ?s ; ag:target ?o } UNION { ?e ag:participant ?s , ?o . ?p a owl:SymmetricProperty }
+                 ?e ag:quote ?quote ; ag:evidence/oa:hasTarget ?t .
+                 ?t oa:hasSource/ag:sourceFile ?file ;
+                    oa:hasSelector [ a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end ] .
+               }"""
+            if edge["p"] != str(AG.addressed)
+            else """SELECT ?e ?quote ?file ?start ?end WHERE {
+                 ?e ag:agent ?s ; ag:addressee ?o ; ag:quote ?quote ; ag:evidence/oa:hasTarget ?t .
+                 ?t oa:hasSource/ag:sourceFile ?file ;
+                    oa:hasSelector [ a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end ] . }""",
+            s=URIRef(edge["s"]),
+            p=URIRef(edge["p"]),
+            o=URIRef(edge["o"]),
+        )
+        assert backing, f"no event behind {edge}"
+        for b in backing:
+            text = texts[b["file"]]
+            assert text[int(b["start"]) : int(b["end"])] == b["quote"]
+
+
+def test_evidence_carries_quote_selector_and_offsets(store: Store) -> None:
+    result = rows(
+        store,
+        """SELECT ?exact ?prefix ?start WHERE {
+             ?e ag:evidence ?ev . ?ev oa:hasTarget/oa:hasSelector ?q , ?p .
+             ?q a oa:TextQuoteSelector ; oa:exact ?exact ; oa:prefix ?prefix .
+             ?p a oa:TextPositionSelector ; oa:start ?start . } LIMIT 5""",
+    )
+    assert len(result) == 5
+    _ = OA
+
+
+def test_denials_point_at_a_claim_or_accusation(store: Store) -> None:
+    orphans = rows(
+        store,
+        """SELECT ?d WHERE { ?d a ag:Denial .
+             FILTER NOT EXISTS { ?d ag:deniesClaim ?c } FILTER NOT EXISTS { ?d ag:respondsTo ?a } }""",
+    )
+    assert orphans == []
+
+
+def test_aliases_resolve_to_one_actor(store: Store) -> None:
+    for alias, actor in [("Moscow", "russia"), ("the Kremlin", "russia"), ("Kaboul", "afghanistan"),
+                         ("the Russian envoy", "zamir-kabulov"), ("the diplomat", "zamir-kabulov")]:
+        found = rows(store, "SELECT ?a WHERE { ?a skos:altLabel ?l FILTER (LCASE(STR(?l)) = LCASE(STR(?alias))) }",
+                     alias=Literal(alias))
+        assert {r["a"] for r in found} == {str(ID[f"actor/{actor}"])}, alias
+
+
+# ---------------------------------------------------------------------------- all or nothing
+
+
+def test_building_twice_gives_the_same_graph(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "s")
+    build(SEEDS, store)
+    first = {g: _graph(store, g) for g in store.named_graphs()}
+    build(SEEDS, store)
+    second = {g: _graph(store, g) for g in store.named_graphs()}
+    assert first.keys() == second.keys()
+    for g in first:
+        assert isomorphic(first[g], second[g]), g
+
+
+def _graph(store: Store, name: URIRef) -> Graph:
+    g = Graph()
+    for t in store.triples(name):
+        g.add(t)
+    return g
+
+
+def _copy_seeds(tmp_path: Path) -> Path:
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+def test_malformed_annotation_names_file_and_line_and_writes_nothing(tmp_path: Path) -> None:
+    seeds = _copy_seeds(tmp_path)
+    path = seeds / "annotations" / "001_b56bb24cbda8a4d5.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if line.strip().startswith("- id:") and "events" not in line and i > 30)
+    lines.insert(index + 1, "    agent_typo: russia")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = Store.open(tmp_path / "s")
+    with pytest.raises(InvalidInput) as info:
+        build(seeds, store)
+    assert info.value.source == "seeds/annotations/001_b56bb24cbda8a4d5.yaml"
+    assert info.value.line == index + 2
+    assert "agent_typo" in str(info.value)
+    assert len(store) == 0
+
+
+def test_a_quote_not_in_the_article_stops_the_build(tmp_path: Path) -> None:
+    seeds = _copy_seeds(tmp_path)
+    path = seeds / "annotations" / "000_50fa897f3b3d81c6.yaml"
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    index = next(i for i, line in enumerate(lines) if line.lstrip().startswith("quote:") and i > 20)
+    indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
+    lines[index] = f'{indent}quote: "Kabulov stated that Russia would invade Tajikistan"'
+    # drop continuation lines of a multi-line quote, if any
+    j = index + 1
+    while j < len(lines) and lines[j].startswith(indent + "  ") and ":" not in lines[j].split()[0]:
+        del lines[j]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = Store.open(tmp_path / "s")
+    build(SEEDS, store)
+    before = len(store)
+    with pytest.raises(InvalidInput) as info:
+        build(seeds, store)
+    assert info.value.source == "seeds/annotations/000_50fa897f3b3d81c6.yaml"
+    assert "quote not found" in str(info.value)
+    assert len(store) == before
+
+
+def test_find_quote_maps_typographic_characters_back() -> None:
+    text = "He said \u201cit is a\u00a0lie\u201d and \u201cit is a lie\u201d."
+    with pytest.raises(InvalidInput, match="occurs 2 times"):
+        find_quote(text, '"it is a lie"')
+    m = find_quote(text, '"it is a lie"', occurrence=2)
+    assert text[m.start : m.end] == m.exact == "\u201cit is a lie\u201d"
+    with pytest.raises(InvalidInput, match="not found"):
+        find_quote(text, "it was a lie")
