@@ -19,7 +19,7 @@ from rich.table import Table
 
 from graph.errors import ActorGraphError, InvalidInput, ValidationFailed
 from graph.settings import Settings
-from graph.store import QueryKind, RDFFormat, ResultsFormat, Store
+from graph.store import QueryKind, RDFFormat, ResultsFormat, Store, Term
 
 __all__ = ["app", "main"]
 
@@ -105,7 +105,7 @@ def query(
     store: StoreOpt = None,
 ) -> None:
     """Run a SPARQL query over the union of all graphs (prefixes ag:, id:, sem:, … are predeclared)."""
-    from graph.query import compact, run
+    from graph.query import run
 
     if (sparql is None) == (file is None):
         raise InvalidInput("give the query either as an argument or with --file, not both or neither")
@@ -125,7 +125,7 @@ def query(
             table.add_column(v, overflow="fold")
         n = 0
         for row in result.rows():
-            table.add_row(*(compact(row[v]) if v in row else "" for v in result.variables))
+            table.add_row(*(_cell(row[v]) if v in row else "" for v in result.variables))
             n += 1
         out.print(table)
         err.print(f"{n} row{'s' if n != 1 else ''}")
@@ -134,6 +134,14 @@ def query(
     if fmt.value not in by_key:
         raise InvalidInput(f"--format {fmt.value} is for CONSTRUCT/DESCRIBE; use table, json, xml, csv or tsv")
     sys.stdout.write(result.serialize(by_key[fmt.value]).decode("utf-8"))
+
+
+def _cell(term: Term, limit: int = 160) -> str:
+    """A table cell: the compact form, shortened (the other formats give the full text)."""
+    from graph.query import compact
+
+    text = compact(term)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ---------------------------------------------------------------------------- validate
@@ -189,19 +197,11 @@ def validate(
     elif report.conforms:
         out.print(f"[green]Conforms[/green]: {len(data)} triples in {len(files)} file(s)")
     else:
-        from graph.query import compact
-
         table = Table(title=f"{len(report.results)} problem(s)", show_lines=True)
         for col in ("severity", "focus node", "path", "value", "message"):
             table.add_column(col, overflow="fold")
         for r in report.results:
-            table.add_row(
-                r.severity,
-                compact(r.focus_node),
-                compact(r.result_path) if r.result_path is not None else "",
-                compact(r.value) if r.value is not None else "",
-                r.message,
-            )
+            table.add_row(r.severity, r.focus_node, r.result_path or "", r.value or "", r.message)
         out.print(table)
     if not report.conforms:
         raise typer.Exit(1)
@@ -277,7 +277,8 @@ def serve(
 def main() -> None:
     """Console entry point: map the error hierarchy to messages and exit codes."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except ValidationFailed as exc:

@@ -1,0 +1,1034 @@
+"""Ego networks, shortest paths and actor lookup for network visualisers.
+
+An :class:`ActorNetwork` is a compact in-memory index of the actor-to-actor edges the build derives
+(named graph ``id:graph/edges``), each with the events behind it, read from the store with a few
+bulk SPARQL queries (``graph/queries/network_*.rq``). Neighbourhoods are found by breadth-first
+search over this index, cut to a node budget by tie strength, and only then materialised as a
+:class:`networkx.MultiDiGraph`: on a hub of a million-triple graph a walk over such an index takes
+tens of milliseconds where ``nx.ego_graph`` or SPARQL take seconds (``PERFORMANCE.md``), because
+most of the cost is materialising edges that no visualiser can draw anyway.
+
+The writers turn an :class:`EgoNetwork` into what visualisers read: Cytoscape.js JSON
+(:func:`to_cytoscape`), node-link JSON for D3 (:func:`to_node_link`), GraphML and GEXF for Gephi
+(:func:`to_graphml`, :func:`to_gexf`).
+
+>>> net = ActorNetwork(
+...     [Actor("ex:ru", "Russia", "State", ("Moscow",)), Actor("ex:ta", "Taliban", "ArmedGroup"),
+...      Actor("ex:us", "United States", "State")],
+...     [Tie("ex:ru", "ex:ta", "offeredCooperationTo", (Event.on("ex:e1", "2015-12-29", "CooperationOffer"),)),
+...      Tie("ex:us", "ex:ru", "accused", (Event.on("ex:e2", "2017-02-10", "Accusation"),))],
+... )
+>>> net.resolve("moscow")
+'ex:ru'
+>>> ego = net.ego("Taliban", radius=2)
+>>> sorted(ego.graph.nodes), ego.omitted
+(['ex:ru', 'ex:ta', 'ex:us'], 0)
+>>> to_cytoscape(ego)["summary"]["edges"]
+2
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import heapq
+import re
+import unicodedata
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import networkx as nx
+
+from graph.errors import InvalidInput, NotFound
+from graph.namespaces import PREFIXES
+from graph.query import canned
+
+if TYPE_CHECKING:
+    from graph.store import Store
+
+__all__ = [
+    "AFFILIATION",
+    "DIRECTIONS",
+    "Actor",
+    "ActorNetwork",
+    "Direction",
+    "EgoNetwork",
+    "Event",
+    "Hop",
+    "Match",
+    "Path",
+    "Tie",
+    "local_name",
+    "normalise",
+    "to_cytoscape",
+    "to_gexf",
+    "to_graphml",
+    "to_node_link",
+]
+
+#: The relation (local name) of membership edges, ``org:memberOf``; ``affiliation`` is accepted too.
+AFFILIATION = "memberOf"
+_RELATION_ALIASES = {"affiliation": AFFILIATION}
+
+Direction = Literal["out", "in", "both"]
+DIRECTIONS: tuple[Direction, ...] = ("out", "in", "both")
+_OUT, _IN = 1, 2
+_MASK: dict[str, int] = {"out": _OUT, "in": _IN, "both": _OUT | _IN}
+
+#: Above this many nodes an ego network gets no betweenness centrality (it is O(n·m)).
+BETWEENNESS_MAX_NODES = 150
+
+
+# ---------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A node of the network: IRI, label, most specific class (``kind``) and other names."""
+
+    iri: str
+    label: str
+    kind: str = "Actor"
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        """The local id, the last segment of the IRI (``russia``)."""
+        return local_name(self.iri)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An event behind an edge: IRI, class (local name) and its date or date bounds (ISO)."""
+
+    iri: str
+    type: str = "PoliticalEvent"
+    earliest: str | None = None
+    latest: str | None = None
+
+    @classmethod
+    def on(cls, iri: str, day: str, type: str = "PoliticalEvent") -> Event:
+        """An event known to the day.
+
+        >>> Event.on("ex:e1", "2016-01-01").date
+        '2016-01-01'
+        """
+        return cls(iri, type, day, day)
+
+    @property
+    def date(self) -> str | None:
+        """The day when known exactly, else None (see ``earliest``/``latest``)."""
+        return self.earliest if self.earliest is not None and self.earliest == self.latest else None
+
+    def overlaps(self, start: str | None, end: str | None) -> bool:
+        """Whether the event may fall in ``[start, end]`` (ISO dates, inclusive, open when None).
+
+        A missing bound is open ("not before 2016" may be any time after); an event without any
+        date is only in the unbounded range.
+
+        >>> Event("ex:e", earliest="2016-01-01", latest="2016-12-31").overlaps("2016-06-01", None)
+        True
+        >>> Event("ex:e", earliest="2016-01-01").overlaps(None, "2015-12-31")
+        False
+        >>> Event("ex:e").overlaps(None, "2020-01-01")
+        False
+        """
+        if start is None and end is None:
+            return True
+        if self.earliest is None and self.latest is None:
+            return False
+        return (start is None or self.latest is None or self.latest >= start) and (
+            end is None or self.earliest is None or self.earliest <= end
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Tie:
+    """A derived edge ``source -relation-> target`` with the events behind it.
+
+    A symmetric relation (``metWith``) is one tie with ``directed=False``, walked both ways.
+    """
+
+    source: str
+    target: str
+    relation: str
+    events: tuple[Event, ...] = ()
+    directed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A search hit: the actor, the name that matched, and how (``label`` > ``alias`` >
+    ``prefix`` > ``substring`` > ``fuzzy``)."""
+
+    actor: Actor
+    matched: str
+    how: str
+    score: float
+    events: int
+
+
+@dataclass(frozen=True)
+class EgoNetwork:
+    """An ego network, cut to a node budget, with what was left out.
+
+    ``graph`` is a :class:`networkx.MultiDiGraph` keyed by relation; ``total`` is the number of
+    nodes within ``radius`` before the budget, ``omitted`` how many of them the budget left out.
+    """
+
+    graph: nx.MultiDiGraph
+    center: str
+    radius: int
+    total: int
+    omitted: int
+    max_nodes: int
+    filters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """What a visualiser shows next to the drawing: center, radius, counts, filters."""
+        return {
+            "center": self.center,
+            "label": self.graph.nodes[self.center]["label"],
+            "radius": self.radius,
+            "nodes": self.graph.number_of_nodes(),
+            "edges": self.graph.number_of_edges(),
+            "total": self.total,
+            "omitted": self.omitted,
+            "max_nodes": self.max_nodes,
+            "filters": self.filters,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One step of a path, ``source`` to ``target``, with every tie between them that counts."""
+
+    source: Actor
+    target: Actor
+    ties: tuple[Tie, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """A shortest path between two actors, as its actors and hops."""
+
+    actors: tuple[Actor, ...]
+    hops: tuple[Hop, ...]
+
+
+# ---------------------------------------------------------------------------- names
+
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00a0": " "})
+_THE = re.compile(r"^the\s+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(name: str) -> str:
+    """The form names are compared in: case-folded, typographic apostrophes straightened,
+    whitespace collapsed, a leading "the " dropped.
+
+    >>> normalise("  The  Kremlin ")
+    'kremlin'
+    >>> normalise("Putin\u2019s government") == normalise("putin's government")
+    True
+    """
+    text = unicodedata.normalize("NFKC", name).translate(_APOSTROPHES).casefold()
+    return _THE.sub("", _SPACES.sub(" ", text).strip())
+
+
+def local_name(iri: str) -> str:
+    """The last segment of an IRI (after ``#``, ``/`` or ``:``).
+
+    >>> local_name("https://w3id.org/actorgraph/ontology#accused"), local_name("https://w3id.org/actorgraph/id/actor/russia")
+    ('accused', 'russia')
+    """
+    return re.split(r"[#/:]", iri)[-1]
+
+
+def _expand(curie: str) -> str | None:
+    """``actor:russia`` or ``id:actor/russia`` as a full IRI, when the prefix is known."""
+    prefix, sep, rest = curie.partition(":")
+    if sep and prefix in PREFIXES and not rest.startswith("//"):
+        return PREFIXES[prefix] + rest
+    return None
+
+
+def _iso(value: dt.date | str | None, name: str) -> str | None:
+    if value is None or isinstance(value, str) and not value:
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InvalidInput(f"`{name}` must be a date as YYYY-MM-DD, not {value!r}") from None
+
+
+# ---------------------------------------------------------------------------- the index
+
+
+class ActorNetwork:
+    """A compact, read-only index of actors and the derived edges between them.
+
+    Build it with :meth:`from_store` (what the API does at startup and after every write) or from
+    records. Actors and edges are interned as integers; each actor keeps an adjacency list of
+    ``(edge, neighbour, direction)``, so a breadth-first walk never touches the store or networkx.
+
+    Parameters
+    ----------
+    actors : iterable of Actor
+        The nodes. Endpoints of ``ties`` that are not among them are added with their local name
+        as label.
+    ties : iterable of Tie
+        The edges with their events. Ties with the same source, target and relation are merged.
+    relations : collection of str, optional
+        Every relation name a filter may use (the ontology's), beyond those of ``ties``.
+    store : Store, optional
+        Where the evidence of paths (quotes, articles) is read from.
+
+    Examples
+    --------
+    >>> net = ActorNetwork([Actor("ex:a", "A")], [Tie("ex:a", "ex:b", "accused", (Event("ex:e"),))])
+    >>> len(net), net.actor("ex:b").label
+    (2, 'b')
+    """
+
+    def __init__(
+        self,
+        actors: Iterable[Actor],
+        ties: Iterable[Tie],
+        *,
+        relations: Collection[str] = (),
+        store: Store | None = None,
+    ) -> None:
+        self.store = store
+        self._actors: list[Actor] = []
+        self._index: dict[str, int] = {}
+        for actor in actors:
+            if actor.iri not in self._index:
+                self._index[actor.iri] = len(self._actors)
+                self._actors.append(actor)
+        merged: dict[tuple[str, str, str], Tie] = {}
+        for tie in ties:
+            key = (tie.source, tie.target, tie.relation)
+            if not tie.directed and tie.target < tie.source:
+                key = (tie.target, tie.source, tie.relation)
+                tie = Tie(tie.target, tie.source, tie.relation, tie.events, directed=False)
+            if key in merged:
+                old = merged[key]
+                events = {e.iri: e for e in (*old.events, *tie.events)}
+                tie = Tie(old.source, old.target, old.relation, tuple(events.values()), old.directed)
+            merged[key] = tie
+        self._ties: list[Tie] = [merged[k] for k in sorted(merged)]
+        self._ends: list[tuple[int, int]] = []
+        self._adj: list[list[tuple[int, int, int]]] = [[] for _ in self._actors]
+        for eid, tie in enumerate(self._ties):
+            s, o = self._intern(tie.source), self._intern(tie.target)
+            self._ends.append((s, o))
+            if tie.directed:
+                self._adj[s].append((eid, o, _OUT))
+                self._adj[o].append((eid, s, _IN))
+            else:
+                self._adj[s].append((eid, o, _OUT | _IN))
+                self._adj[o].append((eid, s, _OUT | _IN))
+        self._counts = [sum(len(self._ties[e].events) for e, _, _ in adj) for adj in self._adj]
+        self.relations: frozenset[str] = frozenset(relations) | {t.relation for t in self._ties}
+        self._names = self._name_table()
+
+    def _intern(self, iri: str) -> int:
+        if iri not in self._index:
+            self._index[iri] = len(self._actors)
+            self._actors.append(Actor(iri, local_name(iri)))
+            self._adj.append([])
+        return self._index[iri]
+
+    def _name_table(self) -> dict[str, list[tuple[int, int, str]]]:
+        """normalised name → [(tier, actor, name as written)]; tier 0 id, 1 label, 2 alias."""
+        table: dict[str, list[tuple[int, int, str]]] = {}
+        for i, actor in enumerate(self._actors):
+            names = [(0, actor.id), (1, actor.label), *((2, a) for a in actor.aliases)]
+            for tier, name in names:
+                key = normalise(name)
+                if key:
+                    table.setdefault(key, []).append((tier, i, name))
+        for entries in table.values():
+            entries.sort(key=lambda t: (t[0], -self._counts[t[1]], self._actors[t[1]].iri))
+        return table
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def from_store(cls, store: Store) -> ActorNetwork:
+        """Read the actors, the derived edges and the events behind them from ``store``.
+
+        Five bulk SELECTs (``graph/queries/network_*.rq``), no per-actor query: this runs at
+        startup and after every write.
+
+        Parameters
+        ----------
+        store : Store
+            The store, built by :func:`graph.build.build`.
+
+        Returns
+        -------
+        ActorNetwork
+
+        Raises
+        ------
+        StoreUnavailable
+            The store cannot be read.
+        """
+        relations: dict[str, bool] = {AFFILIATION: False}
+        for p, symmetric in store.query(canned("network_relations")).values():
+            assert p is not None
+            relations[local_name(p)] = symmetric == "true"
+
+        types: dict[str, str] = {}
+        for event, cls_ in store.query(canned("network_event_types")).values():
+            assert event is not None and cls_ is not None
+            types[event] = min(types.get(event, cls_), cls_)  # deterministic if several
+
+        events: dict[str, Event] = {}
+        grouped: dict[tuple[str, str, str], dict[str, Event]] = {}
+        for s, p, o, sym, e, day, earliest, latest in store.query(canned("network_edges")).values():
+            assert s is not None and p is not None and o is not None and e is not None
+            relation = local_name(p)
+            if sym == "true" and o < s:
+                s, o = o, s
+            event = events.get(e)
+            if event is None:
+                kind = local_name(types.get(e, "PoliticalEvent"))
+                event = Event(e, kind, day or earliest, day or latest)
+                events[e] = event
+            grouped.setdefault((s, relation, o), {})[e] = event
+        ties = (
+            Tie(s, o, r, tuple(sorted(evs.values(), key=_event_order)), directed=not relations.get(r, False))
+            for (s, r, o), evs in grouped.items()
+        )
+
+        labels: dict[str, tuple[str, str]] = {}
+        for actor, kind, label in store.query(canned("network_actors")).values():
+            assert actor is not None and kind is not None
+            labels.setdefault(actor, (label or local_name(actor), local_name(kind)))
+        aliases: dict[str, set[str]] = {}
+        for actor, name in store.query(canned("network_names")).values():
+            assert actor is not None and name is not None
+            aliases.setdefault(actor, set()).add(name)
+        actors = (
+            Actor(iri, label, kind, tuple(sorted(aliases.get(iri, set()) - {label})))
+            for iri, (label, kind) in sorted(labels.items())
+        )
+        return cls(actors, ties, relations=relations, store=store)
+
+    # ------------------------------------------------------------------ actors
+
+    def __len__(self) -> int:
+        return len(self._actors)
+
+    def __contains__(self, iri: object) -> bool:
+        return iri in self._index
+
+    def __iter__(self) -> Iterator[Actor]:
+        return iter(self._actors)
+
+    @property
+    def ties(self) -> Sequence[Tie]:
+        """Every edge of the index (symmetric relations once)."""
+        return self._ties
+
+    def actor(self, iri: str) -> Actor:
+        """The actor with this IRI.
+
+        Raises
+        ------
+        NotFound
+            No actor has this IRI.
+        """
+        try:
+            return self._actors[self._index[iri]]
+        except KeyError:
+            raise NotFound(f"no actor <{iri}>", suggestions=self.suggest(local_name(iri))) from None
+
+    def event_count(self, iri: str) -> int:
+        """How many events (counted per edge) the actor's edges carry: its weighted degree."""
+        return self._counts[self._index[iri]]
+
+    def resolve(self, actor: str) -> str:
+        """The IRI of an actor given as an IRI, a CURIE, a local id, a label or an alias.
+
+        Names are compared case-insensitively after :func:`normalise` ("the Kremlin" = "Kremlin").
+        A name several actors share goes to an exact label before an alias, then to the actor with
+        the most events.
+
+        Parameters
+        ----------
+        actor : str
+            ``https://w3id.org/actorgraph/id/actor/russia``, ``actor:russia``, ``russia``,
+            ``Russia``, ``Moscow``, ``the Kremlin``…
+
+        Returns
+        -------
+        str
+            The actor's IRI.
+
+        Raises
+        ------
+        NotFound
+            Nothing matches; ``suggestions`` holds the closest names.
+
+        Examples
+        --------
+        >>> net = ActorNetwork([Actor("ex:ru", "Russia", "State", ("the Kremlin",))], [])
+        >>> net.resolve("KREMLIN"), net.resolve("ex:ru"), net.resolve("ru")
+        ('ex:ru', 'ex:ru', 'ex:ru')
+        >>> net.resolve("Rusia")
+        Traceback (most recent call last):
+        ...
+        graph.errors.NotFound: no actor is called 'Rusia'
+        """
+        text = actor.strip()
+        if text in self._index:
+            return text
+        expanded = _expand(text)
+        if expanded is not None and expanded in self._index:
+            return expanded
+        entries = self._names.get(normalise(text))
+        if entries:
+            return self._actors[entries[0][1]].iri
+        raise NotFound(f"no actor is called {actor!r}", suggestions=self.suggest(text))
+
+    def suggest(self, text: str, n: int = 5) -> list[str]:
+        """The names closest to ``text`` (labels and aliases as written), for "did you mean".
+
+        >>> ActorNetwork([Actor("ex:ta", "Taliban")], []).suggest("Talibn")
+        ['Taliban']
+        """
+        key = normalise(text)
+        close = difflib.get_close_matches(key, self._names, n=n, cutoff=0.6)
+        if not close and key:
+            close = [k for k in self._names if key in k][:n]
+        out: list[str] = []
+        for k in close:
+            tier, i, name = self._names[k][0]
+            name = self._actors[i].label if tier == 0 else name
+            if name not in out:
+                out.append(name)
+        return out
+
+    def search(self, q: str, limit: int = 10) -> list[Match]:
+        """Actors whose names match ``q``, best first.
+
+        An exact label (or local id) ranks before an exact alias, then names that start with
+        ``q`` (labels before aliases), then names that contain it, then close spellings; within a
+        rank, actors with more events come first.
+
+        Parameters
+        ----------
+        q : str
+            Part of a name; empty lists the actors with the most events.
+        limit : int
+            At most this many hits.
+
+        Returns
+        -------
+        list of Match
+
+        Examples
+        --------
+        >>> net = ActorNetwork([Actor("ex:ta", "Taliban", "ArmedGroup", ("the Afghan Taliban",)),
+        ...                     Actor("ex:af", "Afghanistan", "State", ("Kabul",))], [])
+        >>> [(m.actor.label, m.how) for m in net.search("afghan")]
+        [('Afghanistan', 'prefix'), ('Taliban', 'prefix')]
+        """
+        key = normalise(q)
+        best: dict[int, tuple[int, float, str]] = {}
+
+        def offer(i: int, rank: int, score: float, name: str) -> None:
+            if i not in best or (rank, -score) < (best[i][0], -best[i][1]):
+                best[i] = (rank, score, name)
+
+        if not key:
+            for i in range(len(self._actors)):
+                offer(i, 6, 1.0, self._actors[i].label)
+        else:
+            for name_key, entries in self._names.items():
+                if name_key == key:
+                    rank = 0
+                elif name_key.startswith(key):
+                    rank = 2
+                elif key in name_key:
+                    rank = 4
+                else:
+                    continue
+                score = len(key) / len(name_key)
+                for tier, i, name in entries:
+                    offer(i, rank + (tier == 2), score, self._actors[i].label if tier == 0 else name)
+            if len(best) < limit:
+                for name_key in difflib.get_close_matches(key, self._names, n=limit, cutoff=0.6):
+                    score = difflib.SequenceMatcher(None, key, name_key).ratio()
+                    for tier, i, name in self._names[name_key]:
+                        offer(i, 6, score, self._actors[i].label if tier == 0 else name)
+        hows = ("label", "alias", "prefix", "prefix", "substring", "substring", "fuzzy" if key else "any")
+        order = heapq.nsmallest(
+            limit,
+            best.items(),
+            key=lambda kv: (kv[1][0], -self._counts[kv[0]], -kv[1][1], self._actors[kv[0]].label),
+        )
+        return [
+            Match(self._actors[i], name, hows[rank], round(score, 3), self._counts[i])
+            for i, (rank, score, name) in order
+        ]
+
+    # ------------------------------------------------------------------ filters
+
+    def relation_names(self, relations: Iterable[str] | None) -> frozenset[str] | None:
+        """Check relation names (``affiliation`` = ``memberOf``); None means every relation.
+
+        Raises
+        ------
+        InvalidInput
+            A name is not a relation of the network; the message lists the valid ones.
+        """
+        if relations is None:
+            return None
+        wanted = {_RELATION_ALIASES.get(r.strip(), r.strip()) for r in relations if r.strip()}
+        if not wanted:
+            return None
+        unknown = sorted(wanted - self.relations)
+        if unknown:
+            raise InvalidInput(
+                f"unknown relation(s) {', '.join(unknown)}; valid: {', '.join(sorted(self.relations))}"
+                " (and 'affiliation' for memberOf)"
+            )
+        return frozenset(wanted)
+
+    def _weigher(
+        self, relations: frozenset[str] | None, start: str | None, end: str | None
+    ) -> Callable[[int], tuple[Event, ...]]:
+        """edge id → the events that count under the filters (memoised for one call)."""
+        memo: dict[int, tuple[Event, ...]] = {}
+        dated = start is not None or end is not None
+
+        def events(eid: int) -> tuple[Event, ...]:
+            got = memo.get(eid)
+            if got is None:
+                tie = self._ties[eid]
+                if relations is not None and tie.relation not in relations:
+                    got = ()
+                elif dated:
+                    got = tuple(e for e in tie.events if e.overlaps(start, end))
+                else:
+                    got = tie.events
+                memo[eid] = got
+            return got
+
+        return events
+
+    # ------------------------------------------------------------------ ego networks
+
+    def ego(
+        self,
+        actor: str,
+        radius: int = 1,
+        *,
+        relations: Iterable[str] | None = None,
+        date_from: dt.date | str | None = None,
+        date_to: dt.date | str | None = None,
+        direction: Direction = "both",
+        min_weight: int = 1,
+        max_nodes: int = 250,
+    ) -> EgoNetwork:
+        """The ego network of an actor: the actors within ``radius`` steps and the edges among them.
+
+        Nodes are found by breadth-first search over the index. When there are more than
+        ``max_nodes``, the walk keeps, layer by layer, the actors with the strongest ties (sum of
+        weights) to those already kept; the rest are counted in ``omitted``. Only the chosen nodes
+        are materialised, with every edge among them that passes the filters.
+
+        Parameters
+        ----------
+        actor : str
+            Anything :meth:`resolve` takes.
+        radius : int
+            Steps from the actor, 1 to 3.
+        relations : iterable of str, optional
+            Relation names (``accused``, ``metWith``, ``memberOf``…); default all.
+        date_from, date_to : date or ISO string, optional
+            An edge counts only its events that may fall in this range; an edge with none drops out.
+        direction : {"out", "in", "both"}
+            Follow edges from the actor outward, inward, or both (symmetric edges go both ways).
+        min_weight : int
+            Drop edges with fewer events than this (after the date filter).
+        max_nodes : int
+            The node budget, the actor included.
+
+        Returns
+        -------
+        EgoNetwork
+
+        Raises
+        ------
+        NotFound
+            The actor is unknown (with suggestions).
+        InvalidInput
+            A parameter is out of range, a relation unknown or a date malformed.
+
+        Examples
+        --------
+        >>> e = lambda i, d: (Event.on(f"ex:e{i}", d),)
+        >>> net = ActorNetwork([], [Tie("ex:a", "ex:b", "metWith", e(1, "2016-01-01"), directed=False),
+        ...                         Tie("ex:a", "ex:c", "accused", e(2, "2017-01-01")),
+        ...                         Tie("ex:c", "ex:d", "accused", e(3, "2017-01-01"))])
+        >>> sorted(net.ego("a", 2).graph), sorted(net.ego("a", 2, date_to="2016-12-31").graph)
+        (['ex:a', 'ex:b', 'ex:c', 'ex:d'], ['ex:a', 'ex:b'])
+        >>> net.ego("a", 2, max_nodes=2).omitted
+        2
+
+        See Also
+        --------
+        networkx.ego_graph : the same node set, computed on a whole networkx graph.
+        """
+        if not 1 <= radius <= 3:
+            raise InvalidInput(f"radius must be 1, 2 or 3, not {radius}")
+        if max_nodes < 1:
+            raise InvalidInput(f"max_nodes must be at least 1, not {max_nodes}")
+        if min_weight < 1:
+            raise InvalidInput(f"min_weight must be at least 1, not {min_weight}")
+        if direction not in _MASK:
+            raise InvalidInput(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
+        start, end = _iso(date_from, "from"), _iso(date_to, "to")
+        if start is not None and end is not None and start > end:
+            raise InvalidInput(f"`from` ({start}) is after `to` ({end})")
+        wanted = self.relation_names(relations)
+        center = self._index[self.resolve(actor)]
+        events = self._weigher(wanted, start, end)
+        mask = _MASK[direction]
+
+        def steps(u: int) -> Iterator[tuple[int, int]]:
+            """(neighbour, weight) along the edges that count, in the chosen direction."""
+            for eid, v, flag in self._adj[u]:
+                if flag & mask and v != u:
+                    w = len(events(eid))
+                    if w >= min_weight:
+                        yield v, w
+
+        layers = _bfs_layers(center, radius, steps)
+        kept = _strongest(layers, steps, max_nodes, key=lambda i: (self._actors[i].label, self._actors[i].iri))
+        total = sum(len(layer) for layer in layers)
+        graph = self._materialise(kept, events, min_weight)
+        filters: dict[str, Any] = {
+            "relations": sorted(wanted) if wanted is not None else None,
+            "from": start,
+            "to": end,
+            "direction": direction,
+            "min_weight": min_weight,
+        }
+        return EgoNetwork(
+            graph, self._actors[center].iri, radius, total, total - len(kept), max_nodes, filters
+        )
+
+    def _materialise(
+        self, kept: dict[int, int], events: Callable[[int], tuple[Event, ...]], min_weight: int
+    ) -> nx.MultiDiGraph:
+        """The chosen nodes and every edge among them that counts, with centralities."""
+        g = nx.MultiDiGraph()
+        for i, distance in kept.items():
+            a = self._actors[i]
+            g.add_node(a.iri, iri=a.iri, label=a.label, kind=a.kind, distance=distance)
+        seen: set[int] = set()
+        for u in kept:
+            for eid, v, _ in self._adj[u]:
+                if v not in kept or eid in seen:
+                    continue
+                seen.add(eid)
+                evs = events(eid)
+                if len(evs) < min_weight:
+                    continue
+                tie = self._ties[eid]
+                g.add_edge(tie.source, tie.target, key=tie.relation, **_edge_data(tie, evs))
+        _add_centrality(g)
+        return g
+
+    # ------------------------------------------------------------------ paths
+
+    def shortest_paths(
+        self,
+        source: str,
+        target: str,
+        *,
+        max_paths: int = 5,
+        relations: Iterable[str] | None = None,
+    ) -> list[Path]:
+        """The shortest paths between two actors over the undirected projection of the network.
+
+        Each hop carries every tie between its two actors that passes ``relations``, with its
+        events, so the path can be justified event by event.
+
+        Parameters
+        ----------
+        source, target : str
+            Anything :meth:`resolve` takes.
+        max_paths : int
+            At most this many paths (all of the same, shortest length).
+        relations : iterable of str, optional
+            Only walk these relations.
+
+        Returns
+        -------
+        list of Path
+            Empty when the actors are not connected.
+
+        Raises
+        ------
+        NotFound
+            An actor is unknown.
+        InvalidInput
+            ``max_paths`` < 1, or an unknown relation.
+
+        Examples
+        --------
+        >>> net = ActorNetwork([], [Tie("ex:a", "ex:b", "accused"), Tie("ex:c", "ex:b", "denied")])
+        >>> [[a.id for a in p.actors] for p in net.shortest_paths("a", "c")]
+        [['a', 'b', 'c']]
+        """
+        if max_paths < 1:
+            raise InvalidInput(f"max_paths must be at least 1, not {max_paths}")
+        wanted = self.relation_names(relations)
+        a, b = self._index[self.resolve(source)], self._index[self.resolve(target)]
+
+        def ok(eid: int) -> bool:
+            return wanted is None or self._ties[eid].relation in wanted
+
+        preds: dict[int, list[int]] = {a: []}
+        frontier = [a]
+        while frontier and b not in preds:
+            nxt: dict[int, list[int]] = {}
+            for u in frontier:
+                for eid, v, _ in self._adj[u]:
+                    if v not in preds and ok(eid):
+                        nxt.setdefault(v, []).append(u)
+            for v, us in nxt.items():
+                preds[v] = sorted(set(us), key=lambda i: self._actors[i].label)
+            frontier = sorted(nxt, key=lambda i: self._actors[i].label)
+        if b not in preds:
+            return []
+
+        paths: list[list[int]] = []
+
+        def walk(node: int, tail: list[int]) -> None:
+            if len(paths) >= max_paths:
+                return
+            if node == a:
+                paths.append([a, *reversed(tail)])
+                return
+            for p in preds[node]:
+                walk(p, [*tail, node])
+
+        walk(b, [])
+        return [self._path(p, ok) for p in paths]
+
+    def _path(self, nodes: list[int], ok: Callable[[int], bool]) -> Path:
+        hops = []
+        for u, v in zip(nodes, nodes[1:], strict=False):
+            ties = tuple(self._ties[eid] for eid, w, _ in self._adj[u] if w == v and ok(eid))
+            hops.append(Hop(self._actors[u], self._actors[v], ties))
+        return Path(tuple(self._actors[i] for i in nodes), tuple(hops))
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _event_order(e: Event) -> tuple[str, str]:
+    return (e.earliest or e.latest or "9999", e.iri)
+
+
+def _bfs_layers(
+    center: int, radius: int, steps: Callable[[int], Iterable[tuple[int, int]]]
+) -> list[list[int]]:
+    """Breadth-first layers: ``[[center], [distance 1], …]`` up to ``radius``."""
+    seen = {center}
+    layers = [[center]]
+    queue = deque([center])
+    for _ in range(radius):
+        layer: list[int] = []
+        for _ in range(len(queue)):
+            u = queue.popleft()
+            for v, _w in steps(u):
+                if v not in seen:
+                    seen.add(v)
+                    layer.append(v)
+                    queue.append(v)
+        if not layer:
+            break
+        layers.append(layer)
+    return layers
+
+
+def _strongest(
+    layers: list[list[int]],
+    steps: Callable[[int], Iterable[tuple[int, int]]],
+    budget: int,
+    key: Callable[[int], tuple[str, str]],
+) -> dict[int, int]:
+    """Keep up to ``budget`` nodes, layer by layer, preferring the strongest ties to those kept.
+
+    Returns ``{node: distance}``. A node of layer k is a candidate only if it has a tie to a node
+    kept from layer k-1; its strength is the sum of those ties' weights.
+    """
+    kept = {layers[0][0]: 0}
+    if sum(len(layer) for layer in layers) <= budget:
+        return {n: d for d, layer in enumerate(layers) for n in layer}
+    previous = list(kept)
+    for distance, layer in enumerate(layers[1:], start=1):
+        room = budget - len(kept)
+        if room <= 0:
+            break
+        members = set(layer)
+        strength: dict[int, int] = {}
+        for u in previous:
+            for v, w in steps(u):
+                if v in members:
+                    strength[v] = strength.get(v, 0) + w
+        chosen = sorted(strength, key=lambda n: (-strength[n], key(n)))[:room]
+        for n in chosen:
+            kept[n] = distance
+        previous = chosen
+    return kept
+
+
+def _span(events: Iterable[Event]) -> tuple[str | None, str | None]:
+    """The first and last date of some events (a bounded event counts by its bounds)."""
+    lows = [d for e in events if (d := e.earliest or e.latest) is not None]
+    highs = [d for e in events if (d := e.latest or e.earliest) is not None]
+    return (min(lows) if lows else None, max(highs) if highs else None)
+
+
+def _edge_data(tie: Tie, events: tuple[Event, ...]) -> dict[str, Any]:
+    first, last = _span(events)
+    return {
+        "relation": tie.relation,
+        "directed": tie.directed,
+        "weight": len(events),
+        "first": first,
+        "last": last,
+        "events": [e.iri for e in events],
+    }
+
+
+def _add_centrality(g: nx.MultiDiGraph) -> None:
+    """Degree, distinct neighbours, degree centrality and (when small) betweenness, as node data.
+
+    Centrality is over the undirected simple projection: a tie is a tie whatever its direction
+    and however many relations it carries.
+    """
+    n = g.number_of_nodes()
+    simple = nx.Graph(g.to_undirected(as_view=True))
+    simple.remove_edges_from(nx.selfloop_edges(simple))
+    for node, data in g.nodes(data=True):
+        neighbours = simple.degree(node)
+        data["degree"] = g.degree(node)
+        data["weighted_degree"] = g.degree(node, weight="weight")
+        data["neighbours"] = neighbours
+        data["degree_centrality"] = round(neighbours / (n - 1), 6) if n > 1 else 0.0
+    if n <= BETWEENNESS_MAX_NODES:
+        for node, value in nx.betweenness_centrality(simple, normalized=True).items():
+            g.nodes[node]["betweenness"] = round(value, 6)
+
+
+# ---------------------------------------------------------------------------- writers
+
+
+def _edge_id(source: str, target: str, relation: str) -> str:
+    return f"{local_name(source)}|{relation}|{local_name(target)}"
+
+
+def to_cytoscape(ego: EgoNetwork) -> dict[str, Any]:
+    """Cytoscape.js elements JSON, plus a ``summary`` (center, radius, counts, omitted, filters).
+
+    Node ``data``: id (the IRI), iri, label, kind, distance, degree, neighbours, degree_centrality
+    (and betweenness when small). Edge ``data``: id, source, target, relation, directed, weight,
+    first, last, events (IRIs).
+
+    Examples
+    --------
+    >>> net = ActorNetwork([], [Tie("ex:a", "ex:b", "accused", (Event.on("ex:e1", "2016-01-01", "Accusation"),))])
+    >>> out = to_cytoscape(net.ego("a"))
+    >>> out["elements"]["edges"][0]["data"]["events"], out["summary"]["omitted"]
+    (['ex:e1'], 0)
+    """
+    g = ego.graph
+    nodes = [{"data": {"id": n, **data}} for n, data in g.nodes(data=True)]
+    edges = [
+        {"data": {"id": _edge_id(s, t, k), "source": s, "target": t, **data}}
+        for s, t, k, data in g.edges(keys=True, data=True)
+    ]
+    return {"elements": {"nodes": nodes, "edges": edges}, "summary": ego.summary}
+
+
+def to_node_link(ego: EgoNetwork) -> dict[str, Any]:
+    """networkx node-link JSON with ``links`` (what D3 force layouts read), summary as ``graph``.
+
+    >>> net = ActorNetwork([], [Tie("ex:a", "ex:b", "accused", (Event("ex:e1"),))])
+    >>> sorted(to_node_link(net.ego("a")))
+    ['directed', 'graph', 'links', 'multigraph', 'nodes']
+    """
+    g = ego.graph.copy()
+    g.graph.update(ego.summary)
+    data: dict[str, Any] = nx.node_link_data(g, edges="links")
+    return data
+
+
+def _scalar_copy(ego: EgoNetwork) -> nx.MultiDiGraph:
+    """A copy whose attribute values are all scalars (lists joined by spaces, None dropped),
+    as GraphML and GEXF require."""
+
+    def flat(data: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in data.items():
+            if v is None:
+                continue
+            out[k] = " ".join(map(str, v)) if isinstance(v, list | tuple) else v
+        return out
+
+    g = nx.MultiDiGraph()
+    summary = ego.summary
+    g.graph.update(flat({k: v for k, v in summary.items() if k != "filters"}))
+    g.graph.update(flat({f"filter_{k}": v for k, v in summary["filters"].items()}))
+    for n, data in ego.graph.nodes(data=True):
+        g.add_node(n, **flat(data))
+    for s, t, k, data in ego.graph.edges(keys=True, data=True):
+        g.add_edge(s, t, key=k, id=_edge_id(s, t, k), **flat(data))
+    return g
+
+
+def to_graphml(ego: EgoNetwork) -> bytes:
+    """GraphML (Gephi, yEd, Cytoscape desktop), the summary as graph data; event IRIs joined by
+    spaces.
+
+    >>> net = ActorNetwork([], [Tie("ex:a", "ex:b", "accused", (Event("ex:e1"),))])
+    >>> to_graphml(net.ego("a")).startswith(b"<?xml")
+    True
+    """
+    lines = nx.generate_graphml(_scalar_copy(ego))
+    return ("<?xml version='1.0' encoding='utf-8'?>\n" + "\n".join(lines) + "\n").encode("utf-8")
+
+
+def to_gexf(ego: EgoNetwork) -> bytes:
+    """GEXF 1.2 (Gephi); event IRIs joined by spaces. GEXF has no graph data, so the summary
+    goes into the graph's name.
+
+    >>> net = ActorNetwork([], [Tie("ex:a", "ex:b", "accused", (Event("ex:e1"),))])
+    >>> b"<gexf" in to_gexf(net.ego("a"))
+    True
+    """
+    g = _scalar_copy(ego)
+    s = ego.summary
+    g.graph = {
+        "name": f"ego network of {s['label']} (radius {s['radius']}): {s['nodes']} of {s['total']} "
+        f"actors, {s['omitted']} omitted"
+    }
+    return ("\n".join(nx.generate_gexf(g)) + "\n").encode("utf-8")

@@ -1,0 +1,117 @@
+"""The ``actorgraph`` command, run as a real process on a real store."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graph.build import BuildResult
+from graph.settings import PROJECT_ROOT
+from graph.store import Store
+
+EXAMPLES = PROJECT_ROOT / "examples"
+
+
+def actorgraph(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "graph", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "HOME": str(PROJECT_ROOT)},
+    )
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "store"
+    done = actorgraph("build", "--store", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "total" in done.stdout and "conforms" in done.stdout
+    return path
+
+
+def test_query_table_json_csv(store_dir: Path) -> None:
+    q = "SELECT ?label WHERE { actor:russia rdfs:label ?label }"
+    table = actorgraph("query", q, "--store", str(store_dir))
+    assert table.returncode == 0, table.stderr
+    assert "Russia" in table.stdout
+    as_json = json.loads(actorgraph("query", q, "--format", "json", "--store", str(store_dir)).stdout)
+    assert as_json["results"]["bindings"][0]["label"]["value"] == "Russia"
+    as_csv = actorgraph("query", q, "--format", "csv", "--store", str(store_dir)).stdout
+    assert as_csv.splitlines() == ["label", "Russia"]
+
+
+def test_query_from_file_and_construct(store_dir: Path) -> None:
+    done = actorgraph("query", "-f", str(EXAMPLES / "who-accused-russia.rq"), "--store", str(store_dir))
+    assert done.returncode == 0, done.stderr
+    assert "John Nicholson" in done.stdout
+    construct = actorgraph(
+        "query", "CONSTRUCT { ?s ag:accused actor:russia } WHERE { ?s ag:accused actor:russia }",
+        "--format", "turtle", "--store", str(store_dir),
+    )
+    assert construct.returncode == 0, construct.stderr
+    assert "ag:accused actor:russia" in construct.stdout or "ag:accused" in construct.stdout
+
+
+def test_query_syntax_error_is_a_message_with_line_and_column(store_dir: Path) -> None:
+    done = actorgraph("query", "SELECT * WHERE {\n  ?s ?p }", "--store", str(store_dir))
+    assert done.returncode == 2
+    assert "query:2:" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_validate_exit_codes(tmp_path: Path) -> None:
+    good = tmp_path / "good.ttl"
+    good.write_text(
+        '@prefix ag: <https://w3id.org/actorgraph/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+        '<https://w3id.org/actorgraph/id/actor/x> a ag:State ; rdfs:label "X"@en .\n'
+    )
+    assert actorgraph("validate", str(good)).returncode == 0
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        '@prefix ag: <https://w3id.org/actorgraph/ontology#> .\n'
+        '<https://w3id.org/actorgraph/id/actor/x> a ag:State .\n'
+        '<https://w3id.org/actorgraph/id/actor/x> ag:accused <https://w3id.org/actorgraph/id/actor/y> .\n'
+    )
+    done = actorgraph("validate", str(bad))
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads(actorgraph("validate", str(bad), "--format", "json").stdout)
+    assert report["conforms"] is False
+    malformed = tmp_path / "malformed.ttl"
+    malformed.write_text("@prefix ag: <https://w3id.org/actorgraph/ontology#> .\nag:x ag:y \"open .\n")
+    done = actorgraph("validate", str(malformed))
+    assert done.returncode == 2
+    assert "malformed.ttl:3" in done.stderr or "malformed.ttl:2" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_export_and_stats(store_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "all.nq"
+    done = actorgraph("export", "--format", "nquads", "-o", str(out), "--store", str(store_dir))
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in out.read_text().splitlines() if line.strip()]
+    assert all(line.endswith(" .") for line in lines)
+    assert any("/graph/edges>" in line for line in lines)
+    stats = actorgraph("stats", "--store", str(store_dir))
+    assert stats.returncode == 0, stats.stderr
+    assert "ag:Accusation" in stats.stdout and "ag:metWith" in stats.stdout
+
+
+def test_missing_store_says_what_to_do(tmp_path: Path) -> None:
+    done = actorgraph("stats", "--store", str(tmp_path / "nowhere"))
+    assert done.returncode == 3
+    assert "actorgraph build" in done.stderr
+
+
+def test_export_matches_store_size(store_dir: Path, tmp_path: Path, built: tuple[Store, BuildResult, Path]) -> None:
+    out = tmp_path / "all.nq"
+    actorgraph("export", "--format", "nquads", "-o", str(out), "--store", str(store_dir))
+    n = sum(1 for line in out.read_text().splitlines() if line.strip())
+    assert n == len(built[0])

@@ -1,0 +1,223 @@
+"""The SHACL shapes (shapes/actorgraph.shacl.ttl) and the validation module (graph/validate.py).
+
+Every rule has a case under tests/graph/shapes/<case>/: ``conforming.ttl`` must conform and
+``violating.ttl`` must fail with exactly the (source shape, result path) pairs that
+tests/graph/shapes/cases.yaml lists. Each fixture is merged with tests/graph/shapes/_base.ttl, and
+validated as the build validates: with the real ontology (ontology/actorgraph.ttl, codes.ttl).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rdflib import Dataset, Graph, URIRef
+
+from graph.errors import ValidationFailed
+from graph.namespaces import AG, ID, RDF, RDFS, SH
+from graph.validate import AGS, ONTOLOGY_FILE, Report, load_shapes, raise_if_invalid, validate
+
+SHAPES_DIR = Path(__file__).parent / "shapes"
+CASES: dict[str, dict[str, Any]] = yaml.safe_load(
+    (SHAPES_DIR / "cases.yaml").read_text(encoding="utf-8")
+)
+
+if not ONTOLOGY_FILE.exists():
+    pytest.skip(
+        f"{ONTOLOGY_FILE} is not there yet; the shapes are tested against it",
+        allow_module_level=True,
+    )
+
+
+def fixture(case: str, kind: str) -> Graph:
+    """``_base.ttl`` merged with one fixture of ``case`` (``kind``: conforming or violating)."""
+    data = Graph().parse(SHAPES_DIR / "_base.ttl", format="turtle")
+    return data.parse(SHAPES_DIR / case / f"{kind}.ttl", format="turtle")
+
+
+def expected(case: str) -> set[tuple[str, str | None]]:
+    return {(shape, path) for shape, path in CASES[case]["expect"]}
+
+
+def found(report: Report) -> set[tuple[str, str | None]]:
+    return {(r.source_shape, r.result_path) for r in report.results}
+
+
+# ------------------------------------------------------------------------------------------------
+# one conforming and one violating fixture per rule
+
+
+def test_base_conforms() -> None:
+    report = validate(Graph().parse(SHAPES_DIR / "_base.ttl", format="turtle"))
+    assert report.conforms, report.text
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_conforming(case: str) -> None:
+    report = validate(fixture(case, "conforming"))
+    assert report.conforms, report.text
+    assert report.results == []
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_violating(case: str) -> None:
+    report = validate(fixture(case, "violating"))
+    assert not report.conforms
+    assert found(report) == expected(case), report.text
+    assert {r.severity for r in report.results} == {"Violation"}
+    for result in report.results:  # messages are ours, in words, with every placeholder filled
+        assert re.search(r"[A-Za-z]{3,}( [A-Za-z(]\S*){4,}", result.message), result
+        assert "{?" not in result.message and "{$" not in result.message, result
+        assert not result.message.startswith("Value "), "a pySHACL default message, not ours"
+
+
+def test_every_case_has_both_fixtures() -> None:
+    on_disk = {p.name for p in SHAPES_DIR.iterdir() if p.is_dir()}
+    assert on_disk == set(CASES)
+    for case in CASES:
+        assert (SHAPES_DIR / case / "conforming.ttl").is_file()
+        assert (SHAPES_DIR / case / "violating.ttl").is_file()
+
+
+def test_every_shape_has_a_case() -> None:
+    """Each property shape attached with sh:property, and each node shape with a target and a
+    constraint of its own (sh:or, sh:sparql), is expected by at least one violating case."""
+    shapes = load_shapes()
+    targets = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
+    structural = {RDF.type, RDFS.comment, SH.property, SH.message, *targets}
+    own_constraints = {
+        s
+        for t in targets
+        for s in shapes.subjects(t, None)
+        if set(shapes.predicates(s)) - structural
+    }
+    top = own_constraints | set(shapes.objects(None, SH.property))
+    named = {"ags:" + str(s).removeprefix(str(AGS)) for s in top}
+    covered = {shape for case in CASES for shape, _ in CASES[case]["expect"]}
+    assert named - covered == set()
+
+
+# ------------------------------------------------------------------------------------------------
+# the shapes file itself
+
+
+def test_shapes_are_named() -> None:
+    """Every shape and SPARQL constraint is an IRI in ags:, so that reports name it."""
+    shapes = load_shapes()
+    links = (SH.property, SH.sparql, SH.qualifiedValueShape, SH.node)
+    nodes = set(shapes.subjects(SH.path, None)) | {
+        o for p in links for o in shapes.objects(None, p)
+    }
+    for members in shapes.objects(None, SH["or"]):
+        nodes |= set(shapes.items(members))
+    assert nodes
+    for node in nodes:
+        assert isinstance(node, URIRef) and str(node).startswith(str(AGS)), node
+
+
+def test_every_rule_has_a_message() -> None:
+    """Each top-level shape or constraint says in words what is wrong and what to do."""
+    shapes = load_shapes()
+    rules = set(shapes.objects(None, SH.property)) | set(shapes.objects(None, SH.sparql))
+    rules |= {s for s in shapes.subjects(SH["or"], None)}
+    for rule in rules:
+        messages = [str(m) for m in shapes.objects(rule, SH.message)]
+        assert len(messages) == 1, rule
+        assert len(messages[0].split()) >= 10, rule
+
+
+def test_sparql_messages_name_the_edge() -> None:
+    report = validate(fixture("edge-backed-by-event", "violating"))
+    (result,) = report.results
+    alice, ruritania = str(ID["actor/alice"]), str(ID["actor/ruritania"])
+    assert result.focus_node == alice
+    assert result.value == ruritania
+    assert result.source_constraint_component == "SPARQLConstraintComponent"
+    assert f"{alice} {AG.accused} {ruritania}" in result.message
+
+
+# ------------------------------------------------------------------------------------------------
+# the validation module
+
+
+def test_report_is_sorted_and_stable() -> None:
+    data = fixture("event-agent-is-actor", "violating")
+    data.parse(SHAPES_DIR / "article-date" / "violating.ttl", format="turtle")
+    first, second = validate(data), validate(data)
+    assert first.results == second.results
+    assert first.text == second.text
+    assert first.results == sorted(first.results, key=lambda r: r.sort_key())
+    assert len(first.results) == 3
+
+
+def test_report_to_json_and_turtle() -> None:
+    report = validate(fixture("event-agent", "violating"))
+    data = report.to_json()
+    assert data["conforms"] is False
+    (result,) = data["results"]
+    assert result["source_shape"] == "ags:EventShape-agent"
+    assert result["result_path"] == "ag:agent"
+    assert result["focus_node"] == str(ID["event/e1"])
+    assert result["source_constraint_component"] == "MinCountConstraintComponent"
+    assert result["severity"] == "Violation"
+    assert set(result) == {
+        "focus_node",
+        "result_path",
+        "value",
+        "severity",
+        "source_shape",
+        "source_constraint_component",
+        "message",
+    }
+    back = Graph().parse(data=report.to_turtle(), format="turtle")
+    assert (None, RDF.type, SH.ValidationReport) in back
+    assert (None, SH.sourceShape, AGS["EventShape-agent"]) in back
+
+
+def test_sequence_paths_are_rendered() -> None:
+    (result,) = validate(fixture("evidence-exact", "violating")).results
+    assert result.result_path == "oa:hasTarget/oa:hasSelector/oa:exact"
+
+
+def test_raise_if_invalid() -> None:
+    assert raise_if_invalid(fixture("event-agent", "conforming")).conforms
+    with pytest.raises(ValidationFailed) as caught:
+        raise_if_invalid(fixture("event-agent", "violating"))
+    assert isinstance(caught.value.report, Report)
+    assert caught.value.message.startswith("The data does not conform to the shapes: 1 problem.")
+    assert "exactly one agent" in caught.value.message
+
+
+def test_input_is_not_modified() -> None:
+    data = fixture("edge-backed-by-event", "violating")
+    before = len(data)
+    validate(data)
+    assert len(data) == before
+
+
+def test_named_graphs_are_validated_together() -> None:
+    """An edge in the edges graph is backed by an event in an article graph (the store's layout)."""
+    case = fixture("edge-backed-by-event", "conforming")
+    store = Dataset()
+    edges = store.graph(ID["graph/edges"])
+    article = store.graph(ID["graph/article/a1"])
+    for triple in case:
+        (edges if triple[1] == AG.accused else article).add(triple)
+    assert len(edges) == 1
+    assert validate(store).conforms
+    article.remove((None, AG.agent, None))
+    assert not validate(store).conforms
+
+
+def test_include_ontology_false_needs_the_ontology_in_the_data() -> None:
+    """Without the ontology no subclass is known: a State is not an ag:Actor for sh:class, and the
+    edge check fails closed (no event class declares its shortcut property)."""
+    report = validate(fixture("edge-backed-by-event", "conforming"), include_ontology=False)
+    assert not report.conforms
+    assert found(report) == {
+        ("ags:DirectEdgeShape", "ag:accused"),
+        ("ags:ClaimShape-about", "schema:about"),
+    }
