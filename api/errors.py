@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from graph.errors import (
     ActorGraphError,
     Conflict,
+    EndpointBusy,
     InvalidInput,
     NotFound,
     QueryRefused,
@@ -32,6 +33,7 @@ STATUS: dict[type[ActorGraphError], tuple[int, str]] = {
     Conflict: (409, "conflict"),
     ValidationFailed: (422, "validation-failed"),
     QueryTimeout: (503, "query-timeout"),
+    EndpointBusy: (503, "busy"),
     StoreUnavailable: (503, "store-unavailable"),
 }
 
@@ -90,7 +92,9 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['where']}: {e['problem']}" for e in errors)
-        return problem(422, "Invalid request parameters", detail, "invalid-parameters", errors=errors)
+        return problem(
+            422, "Invalid request parameters", detail, "invalid-parameters", errors=errors
+        )
 
     app.add_exception_handler(ActorGraphError, on_actorgraph_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)

@@ -14,10 +14,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graph.sparql import QueryPool
+
 from graph.build import build
 from graph.networks import ActorNetwork
 from graph.settings import Settings
-from graph.sparql import QueryPool
 from graph.store import Store
 
 __all__ = ["Runtime"]
@@ -44,13 +45,21 @@ class Runtime:
         if fresh or len(store) == 0:
             started = time.perf_counter()
             result = build(settings.seeds_path, store)
-            log.info("built %s from %s: %d triples in %.1f s", path, settings.seeds_path, result.triples, time.perf_counter() - started)
+            log.info(
+                "built %s from %s: %d triples in %.1f s",
+                path,
+                settings.seeds_path,
+                result.triples,
+                time.perf_counter() - started,
+            )
         checkpoints = path.parent / f"{path.name}.checkpoints"
         shutil.rmtree(checkpoints, ignore_errors=True)
         checkpoints.mkdir(parents=True)
         runtime = cls(settings, store, None, None, checkpoints)  # type: ignore[arg-type]
         first = runtime._new_checkpoint()
-        runtime.pool = QueryPool(first, workers=settings.query_workers, timeout=settings.query_timeout)
+        runtime.pool = QueryPool(
+            first, workers=settings.query_workers, timeout=settings.query_timeout
+        )
         runtime.network = ActorNetwork.from_store(store)
         return runtime
 

@@ -359,7 +359,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.source}:{self.line}: {self.message}" if self.line else f"{self.source}: {self.message}"
+        return (
+            f"{self.source}:{self.line}: {self.message}"
+            if self.line
+            else f"{self.source}: {self.message}"
+        )
 
 
 @dataclass(frozen=True)
@@ -376,7 +380,7 @@ class Corpus:
 
 def _read_yaml(path: Path, shown: str, problems: list[Problem]) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -438,7 +442,12 @@ def load_corpus(root: Path) -> Corpus:
     """
     problems: list[Problem] = []
     registry_path = root / "actors.yaml"
-    registry = _parse(RegistryFile, _read_yaml(registry_path, "seeds/actors.yaml", problems), "seeds/actors.yaml", problems)
+    registry = _parse(
+        RegistryFile,
+        _read_yaml(registry_path, "seeds/actors.yaml", problems),
+        "seeds/actors.yaml",
+        problems,
+    )
     files: list[AnnotationFile] = []
     for path in sorted((root / "annotations").glob("*.yaml")):
         shown = f"seeds/annotations/{path.name}"
@@ -450,11 +459,17 @@ def load_corpus(root: Path) -> Corpus:
     assert isinstance(registry, RegistryFile)
 
     actors: dict[str, ActorSpec] = {}
-    for actor in [*registry.actors, *(a for f in files for a in f.actors)]:
-        if actor.id in actors:
-            first = actors[actor.id]
-            problems.append(Problem(actor.source, actor.line, f"actor id {actor.id!r} is already declared at {first.source}:{first.line}"))
-        actors[actor.id] = actor
+    for spec in [*registry.actors, *(a for f in files for a in f.actors)]:
+        if spec.id in actors:
+            first = actors[spec.id]
+            problems.append(
+                Problem(
+                    spec.source,
+                    spec.line,
+                    f"actor id {spec.id!r} is already declared at {first.source}:{first.line}",
+                )
+            )
+        actors[spec.id] = spec
     places = {p.id: p for p in registry.places}
 
     texts: dict[str, str] = {}
@@ -464,7 +479,13 @@ def load_corpus(root: Path) -> Corpus:
     def unique(kind: str, ident: str, source: str, line: int) -> None:
         key = f"{kind}:{ident}"
         if key in seen_ids:
-            problems.append(Problem(source, line, f"{kind} id {ident!r} is already used at {seen_ids[key].source}:{seen_ids[key].line}"))
+            problems.append(
+                Problem(
+                    source,
+                    line,
+                    f"{kind} id {ident!r} is already used at {seen_ids[key].source}:{seen_ids[key].line}",
+                )
+            )
         seen_ids[key] = Problem(source, line, "")
 
     claim_ids = {c.id for f in files for c in f.claims}
@@ -472,7 +493,13 @@ def load_corpus(root: Path) -> Corpus:
 
     def actor(ident: str | None, source: str, line: int, field: str) -> None:
         if ident is not None and ident not in actors:
-            problems.append(Problem(source, line, f"{field}: unknown actor {ident!r}{_suggest(ident, actors)}; declare it in seeds/actors.yaml or under `actors:`"))
+            problems.append(
+                Problem(
+                    source,
+                    line,
+                    f"{field}: unknown actor {ident!r}{_suggest(ident, actors)}; declare it in seeds/actors.yaml or under `actors:`",
+                )
+            )
 
     for place in places.values():
         actor(place.country, place.source, place.line, "country")
@@ -483,18 +510,40 @@ def load_corpus(root: Path) -> Corpus:
         unique("article", art.id, src, art.line)
         path = root / "articles" / art.file
         if not path.is_file():
-            problems.append(Problem(src, art.line, f"article file {art.file!r} is not in seeds/articles/"))
+            problems.append(
+                Problem(src, art.line, f"article file {art.file!r} is not in seeds/articles/")
+            )
         else:
             raw[art.file] = path.read_bytes()
             try:
                 texts[art.file] = raw[art.file].decode("utf-8")
             except UnicodeDecodeError as exc:
                 problems.append(Problem(src, art.line, f"{art.file} is not UTF-8: {exc}"))
-        if art.published is None and art.published_earliest is None and art.published_latest is None:
-            problems.append(Problem(src, art.line, "article: give `published`, or `published_earliest`/`published_latest`"))
+        if (
+            art.published is None
+            and art.published_earliest is None
+            and art.published_latest is None
+        ):
+            problems.append(
+                Problem(
+                    src,
+                    art.line,
+                    "article: give `published`, or `published_earliest`/`published_latest`",
+                )
+            )
         actor(art.publisher, src, art.line, "publisher")
-        if art.publisher and art.publisher in actors and actors[art.publisher].kind != "NewsOrganisation":
-            problems.append(Problem(src, art.line, f"publisher {art.publisher!r} is a {actors[art.publisher].kind}, not a NewsOrganisation"))
+        if (
+            art.publisher
+            and art.publisher in actors
+            and actors[art.publisher].kind != "NewsOrganisation"
+        ):
+            problems.append(
+                Problem(
+                    src,
+                    art.line,
+                    f"publisher {art.publisher!r} is a {actors[art.publisher].kind}, not a NewsOrganisation",
+                )
+            )
         for cited in art.cites:
             actor(cited, src, art.line, "cites")
         for m in f.memberships:
@@ -509,24 +558,75 @@ def load_corpus(root: Path) -> Corpus:
             for field, ident in e.actor_refs():
                 actor(ident, e.source, e.line, field)
             if e.place is not None and e.place not in places:
-                problems.append(Problem(e.source, e.line, f"place: unknown place {e.place!r}{_suggest(e.place, places)}; add it under `places:` in seeds/actors.yaml"))
-            for c in [*e.claims, *e.denies_claim]:
-                if c not in claim_ids:
-                    problems.append(Problem(e.source, e.line, f"unknown claim {c!r}{_suggest(c, claim_ids)}; declare it under `claims:`"))
+                problems.append(
+                    Problem(
+                        e.source,
+                        e.line,
+                        f"place: unknown place {e.place!r}{_suggest(e.place, places)}; add it under `places:` in seeds/actors.yaml",
+                    )
+                )
+            for ref in [*e.claims, *e.denies_claim]:
+                if ref not in claim_ids:
+                    problems.append(
+                        Problem(
+                            e.source,
+                            e.line,
+                            f"unknown claim {ref!r}{_suggest(ref, claim_ids)}; declare it under `claims:`",
+                        )
+                    )
             for r in e.responds_to:
                 if r not in event_ids:
-                    problems.append(Problem(e.source, e.line, f"responds_to: unknown event {r!r}{_suggest(r, event_ids)}"))
+                    problems.append(
+                        Problem(
+                            e.source,
+                            e.line,
+                            f"responds_to: unknown event {r!r}{_suggest(r, event_ids)}",
+                        )
+                    )
             span = e.span
             if span.earliest is None and span.latest is None:
-                problems.append(Problem(e.source, e.line, "no date: give `date`, or `date_earliest`/`date_latest` (the article's date is a safe upper bound)"))
+                problems.append(
+                    Problem(
+                        e.source,
+                        e.line,
+                        "no date: give `date`, or `date_earliest`/`date_latest` (the article's date is a safe upper bound)",
+                    )
+                )
             if span.earliest and span.latest and span.earliest > span.latest:
-                problems.append(Problem(e.source, e.line, f"date_earliest {span.earliest} is after date_latest {span.latest}"))
+                problems.append(
+                    Problem(
+                        e.source,
+                        e.line,
+                        f"date_earliest {span.earliest} is after date_latest {span.latest}",
+                    )
+                )
             if e.type == "Denial" and not (e.denies_claim or e.responds_to):
-                problems.append(Problem(e.source, e.line, "a Denial needs `denies_claim` or `responds_to`: say what it denies"))
-            if e.type in ("Meeting", "Conference", "PhoneCall") and len({e.agent, *e.participants, *e.targets, *([e.host] if e.host else [])}) < 2:
-                problems.append(Problem(e.source, e.line, f"a {e.type} needs at least two participants: list them under `participants`"))
+                problems.append(
+                    Problem(
+                        e.source,
+                        e.line,
+                        "a Denial needs `denies_claim` or `responds_to`: say what it denies",
+                    )
+                )
+            if (
+                e.type in ("Meeting", "Conference", "PhoneCall")
+                and len({e.agent, *e.participants, *e.targets, *([e.host] if e.host else [])}) < 2
+            ):
+                problems.append(
+                    Problem(
+                        e.source,
+                        e.line,
+                        f"a {e.type} needs at least two participants: list them under `participants`",
+                    )
+                )
             if e.agent in e.targets:
-                problems.append(Problem(e.source, e.line, f"{e.agent!r} is both the agent and a target of this {e.type}"))
+                problems.append(
+                    Problem(
+                        e.source,
+                        e.line,
+                        f"{e.agent!r} is both the agent and a target of this {e.type}",
+                    )
+                )
     if problems:
         raise _problems_error(problems)
     return Corpus(root, actors, places, files, texts, raw)

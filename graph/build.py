@@ -21,13 +21,28 @@ from rdflib.namespace import XSD
 
 from graph.annotations import ActorSpec, Corpus, EventSpec, load_corpus
 from graph.errors import InvalidInput, ValidationFailed
-from graph.namespaces import AG, CAMEO, FOAF, ID, OA, ORG, PROV, RDF, RDFS, SCHEMA, SEM, SKOS, WD, graph_iri
+from graph.namespaces import (
+    AG,
+    CAMEO,
+    FOAF,
+    ID,
+    OA,
+    ORG,
+    PROV,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SEM,
+    SKOS,
+    WD,
+    graph_iri,
+)
 from graph.store import Store
 from graph.validate import Report, load_ontology, validate
 
 __all__ = [
-    "EDGES_GRAPH",
     "ACTORS_GRAPH",
+    "EDGES_GRAPH",
     "ONTOLOGY_GRAPH",
     "BuildResult",
     "QuoteMatch",
@@ -49,7 +64,9 @@ Step = Callable[[str], None]
 
 # ---------------------------------------------------------------------------- quotes
 
-_EQUIVALENT = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+_EQUIVALENT = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "}
+)
 
 
 @dataclass(frozen=True)
@@ -77,7 +94,9 @@ def find_quote(text: str, quote: str, *, occurrence: int | None = None) -> Quote
     haystack, needle = text.translate(_EQUIVALENT), quote.strip().translate(_EQUIVALENT)
     starts = [m.start() for m in re.finditer(re.escape(needle), haystack)]
     if not starts:
-        raise InvalidInput(f"quote not found in the article: {_shorten(quote)!r}{_near_miss(haystack, needle)}")
+        raise InvalidInput(
+            f"quote not found in the article: {_shorten(quote)!r}{_near_miss(haystack, needle)}"
+        )
     if occurrence is None and len(starts) > 1:
         raise InvalidInput(
             f"quote occurs {len(starts)} times in the article: add `occurrence: N` (1-{len(starts)}) "
@@ -85,7 +104,9 @@ def find_quote(text: str, quote: str, *, occurrence: int | None = None) -> Quote
         )
     index = (occurrence or 1) - 1
     if index >= len(starts):
-        raise InvalidInput(f"occurrence {occurrence} asked for, but the quote occurs {len(starts)} time(s)")
+        raise InvalidInput(
+            f"occurrence {occurrence} asked for, but the quote occurs {len(starts)} time(s)"
+        )
     start = starts[index]
     end = start + len(needle)
     return QuoteMatch(
@@ -216,7 +237,9 @@ def corpus_to_rdf(corpus: Corpus) -> SeedGraphs:
         if place.wikidata:
             actors.add((p, SKOS.exactMatch, WD[place.wikidata]))
     actors.add((SEED_ACTIVITY, RDF.type, AG.CurationActivity))
-    actors.add((SEED_ACTIVITY, RDFS.label, Literal("Curated annotation of the seed articles", lang="en")))
+    actors.add(
+        (SEED_ACTIVITY, RDFS.label, Literal("Curated annotation of the seed articles", lang="en"))
+    )
 
     out = SeedGraphs(actors, {})
     for f in corpus.files:
@@ -291,19 +314,31 @@ def corpus_to_rdf(corpus: Corpus) -> SeedGraphs:
             code = e.cameo or codes.get(str(AG[e.type]))
             if code is None or CAMEO[code] not in concepts:
                 out.problems.append(
-                    InvalidInput(f"CAMEO code {code!r} is not in ontology/codes.ttl", source=e.source, line=e.line)
+                    InvalidInput(
+                        f"CAMEO code {code!r} is not in ontology/codes.ttl",
+                        source=e.source,
+                        line=e.line,
+                    )
                 )
                 continue
             _event_triples(g, e, a, match, CAMEO[code], corpus)
     return out
 
 
-def _event_triples(g: Graph, e: EventSpec, article: URIRef, match: QuoteMatch, code: URIRef, corpus: Corpus) -> None:
+def _event_triples(
+    g: Graph, e: EventSpec, article: URIRef, match: QuoteMatch, code: URIRef, corpus: Corpus
+) -> None:
     s = ID[f"event/{e.id}"]
     g.add((s, RDF.type, AG[e.type]))
     g.add((s, AG.eventType, code))
     g.add((s, AG.agent, _actor_iri(e.agent)))
-    participants = {e.agent, *e.targets, *e.participants, *e.addressee, *([e.host] if e.host else [])}
+    participants = {
+        e.agent,
+        *e.targets,
+        *e.participants,
+        *e.addressee,
+        *([e.host] if e.host else []),
+    }
     for p in sorted(participants):
         g.add((s, AG.participant, _actor_iri(p)))
     for t in e.targets:
@@ -373,7 +408,11 @@ def _event_label(e: EventSpec, when: str, corpus: Corpus) -> str:
 
     others = [*e.targets, *e.participants] or e.addressee
     words = re.sub(r"(?<!^)([A-Z])", r" \1", e.type).lower()
-    prefix = "not " if e.modality == "negated" else ("hypothetical " if e.modality == "hypothetical" else "")
+    prefix = (
+        "not "
+        if e.modality == "negated"
+        else ("hypothetical " if e.modality == "hypothetical" else "")
+    )
     tail = f" → {', '.join(name(o) for o in others)}" if others else ""
     return f"{name(e.agent)}: {prefix}{words}{tail} ({when})"
 
@@ -417,7 +456,8 @@ def seed_graphs_in(store: Store) -> list[URIRef]:
     return [
         g
         for g in store.named_graphs()
-        if g in (ONTOLOGY_GRAPH, ACTORS_GRAPH, EDGES_GRAPH) or str(g).startswith(ARTICLE_GRAPH_PREFIX)
+        if g in (ONTOLOGY_GRAPH, ACTORS_GRAPH, EDGES_GRAPH)
+        or str(g).startswith(ARTICLE_GRAPH_PREFIX)
     ]
 
 
@@ -451,9 +491,17 @@ def build(seeds: Path, store: Store, *, step: Step | None = None) -> BuildResult
             merged.add(t)
     report = validate(merged)
     if not report.conforms:
-        raise ValidationFailed(report, f"the seed graph does not conform to the shapes; nothing was written.\n{report.text}")
+        raise ValidationFailed(
+            report,
+            f"the seed graph does not conform to the shapes; nothing was written.\n{report.text}",
+        )
     say("writing to the store")
-    graphs: dict[URIRef, Graph] = {ONTOLOGY_GRAPH: ontology, ACTORS_GRAPH: seed.actors, **seed.articles, EDGES_GRAPH: edges}
+    graphs: dict[URIRef, Graph] = {
+        ONTOLOGY_GRAPH: ontology,
+        ACTORS_GRAPH: seed.actors,
+        **seed.articles,
+        EDGES_GRAPH: edges,
+    }
     _check_no_blank_nodes(graphs)
     store.replace_graphs(graphs, drop=seed_graphs_in(store))
     return BuildResult({g: len(t) for g, t in graphs.items()}, report)
@@ -467,4 +515,3 @@ def _check_no_blank_nodes(graphs: dict[URIRef, Graph]) -> None:
         for s, _p, o in g:
             if isinstance(s, BNode) or isinstance(o, BNode):
                 raise AssertionError(f"blank node in {name}: builds must be deterministic")
-

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -34,7 +34,9 @@ err = Console(stderr=True)
 
 StoreOpt = Annotated[
     Path | None,
-    typer.Option("--store", help="Store directory (default: ACTORGRAPH_STORE_PATH or ./data/store)."),
+    typer.Option(
+        "--store", help="Store directory (default: ACTORGRAPH_STORE_PATH or ./data/store)."
+    ),
 ]
 
 
@@ -59,7 +61,9 @@ def _open_existing(path: Path) -> Store:
 @app.command()
 def build(
     store: StoreOpt = None,
-    seeds: Annotated[Path | None, typer.Option(help="Seeds directory (default: the project's seeds/).")] = None,
+    seeds: Annotated[
+        Path | None, typer.Option(help="Seeds directory (default: the project's seeds/).")
+    ] = None,
 ) -> None:
     """Build the graph from the seed articles and annotations (all or nothing)."""
     from graph.build import build as run_build
@@ -67,10 +71,18 @@ def build(
     settings = _settings(store)
     seeds_path = seeds or settings.seeds_path
     started = time.perf_counter()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
         task = progress.add_task("starting", total=None)
         target = Store.open(settings.store_path)
-        result = run_build(seeds_path, target, step=lambda msg: progress.update(task, description=msg))
+        result = run_build(
+            seeds_path, target, step=lambda msg: progress.update(task, description=msg)
+        )
     table = Table(title=f"Built {settings.store_path} from {seeds_path}", show_lines=False)
     table.add_column("named graph")
     table.add_column("triples", justify="right")
@@ -86,7 +98,7 @@ def build(
 # ---------------------------------------------------------------------------- query
 
 
-class QueryFormat(str, Enum):
+class QueryFormat(StrEnum):
     table = "table"
     json = "json"
     xml = "xml"
@@ -100,20 +112,35 @@ class QueryFormat(str, Enum):
 @app.command()
 def query(
     sparql: Annotated[str | None, typer.Argument(help="The SPARQL query (or use --file).")] = None,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the query from a file ('-' for stdin).")] = None,
-    fmt: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = QueryFormat.table,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help="Read the query from a file ('-' for stdin)."),
+    ] = None,
+    fmt: Annotated[
+        QueryFormat, typer.Option("--format", help="Output format.")
+    ] = QueryFormat.table,
     store: StoreOpt = None,
 ) -> None:
     """Run a SPARQL query over the union of all graphs (prefixes ag:, id:, sem:, … are predeclared)."""
     from graph.query import run
 
     if (sparql is None) == (file is None):
-        raise InvalidInput("give the query either as an argument or with --file, not both or neither")
-    text = (sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")) if file else sparql
+        raise InvalidInput(
+            "give the query either as an argument or with --file, not both or neither"
+        )
+    text = (
+        (sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8"))
+        if file
+        else sparql
+    )
     assert text is not None
     result = run(_open_existing(_settings(store).store_path), text)
     if result.kind is QueryKind.GRAPH:
-        rdf = {"json": RDFFormat.JSONLD, "jsonld": RDFFormat.JSONLD, "ntriples": RDFFormat.NTRIPLES}.get(fmt.value, RDFFormat.TURTLE)
+        rdf = {
+            "json": RDFFormat.JSONLD,
+            "jsonld": RDFFormat.JSONLD,
+            "ntriples": RDFFormat.NTRIPLES,
+        }.get(fmt.value, RDFFormat.TURTLE)
         sys.stdout.write(result.serialize(rdf).decode("utf-8"))
         return
     if fmt is QueryFormat.table:
@@ -132,7 +159,9 @@ def query(
         return
     by_key = {f.key: f for f in ResultsFormat}
     if fmt.value not in by_key:
-        raise InvalidInput(f"--format {fmt.value} is for CONSTRUCT/DESCRIBE; use table, json, xml, csv or tsv")
+        raise InvalidInput(
+            f"--format {fmt.value} is for CONSTRUCT/DESCRIBE; use table, json, xml, csv or tsv"
+        )
     sys.stdout.write(result.serialize(by_key[fmt.value]).decode("utf-8"))
 
 
@@ -165,13 +194,20 @@ def format_for(path: Path) -> RDFFormat:
         return _EXTENSIONS[path.suffix.lower()]
     except KeyError:
         known = ", ".join(sorted(_EXTENSIONS))
-        raise InvalidInput(f"cannot tell the RDF format of {path.name}: use one of {known}") from None
+        raise InvalidInput(
+            f"cannot tell the RDF format of {path.name}: use one of {known}"
+        ) from None
 
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="RDF files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML).")],
-    fmt: Annotated[str, typer.Option("--format", help="Report as 'text', 'json' or 'turtle'.")] = "text",
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="RDF files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML)."),
+    ],
+    fmt: Annotated[
+        str, typer.Option("--format", help="Report as 'text', 'json' or 'turtle'.")
+    ] = "text",
 ) -> None:
     """Validate RDF files against the shapes. Exit 1 if they do not conform, 2 if malformed."""
     import json
@@ -187,7 +223,9 @@ def validate(
             raw = path.read_bytes()
         except OSError as exc:
             raise InvalidInput(f"cannot read {path}: {exc.strerror}", source=str(path)) from None
-        for t in load_rdf(raw, format_for(path), source=str(path), base_iri=path.resolve().as_uri()):
+        for t in load_rdf(
+            raw, format_for(path), source=str(path), base_iri=path.resolve().as_uri()
+        ):
             data.add(t)
     report = shacl(data)
     if fmt == "json":
@@ -210,7 +248,7 @@ def validate(
 # ---------------------------------------------------------------------------- export, stats
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     turtle = "turtle"
     trig = "trig"
     nquads = "nquads"
@@ -220,8 +258,12 @@ class ExportFormat(str, Enum):
 
 @app.command()
 def export(
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="Serialisation.")] = ExportFormat.trig,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")] = None,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="Serialisation.")
+    ] = ExportFormat.trig,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")
+    ] = None,
     store: StoreOpt = None,
 ) -> None:
     """Export the whole graph (TriG, N-Quads and JSON-LD keep the named graphs; Turtle is the union)."""
@@ -240,7 +282,11 @@ def stats(store: StoreOpt = None) -> None:
     from graph.query import stats as compute
 
     s = compute(_open_existing(_settings(store).store_path))
-    for title, rows in (("instances by class", s.classes), ("derived edges", s.edges), ("named graphs", s.graphs)):
+    for title, rows in (
+        ("instances by class", s.classes),
+        ("derived edges", s.edges),
+        ("named graphs", s.graphs),
+    ):
         table = Table(title=title)
         table.add_column("")
         table.add_column("count", justify="right")
@@ -266,8 +312,12 @@ def serve(
 
     settings = _settings(store)
     if not settings.store_path.is_dir() or not any(settings.store_path.iterdir()):
-        err.print(f"no store at {settings.store_path}: building it from {settings.seeds_path} first")
-    err.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs, SPARQL: /sparql)")
+        err.print(
+            f"no store at {settings.store_path}: building it from {settings.seeds_path} first"
+        )
+    err.print(
+        f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs, SPARQL: /sparql)"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "ActorGraphError",
     "Conflict",
+    "EndpointBusy",
     "InvalidInput",
     "NotFound",
     "QueryRefused",
@@ -108,6 +109,12 @@ class QueryTimeout(ActorGraphError):
     title = "Query timed out"
 
 
+class EndpointBusy(QueryTimeout):
+    """Every query worker stayed busy for the whole time limit; nothing was run."""
+
+    title = "Endpoint busy"
+
+
 class Conflict(ActorGraphError):
     """A write that clashes with another one in progress or with what the store holds."""
 
@@ -125,6 +132,8 @@ class ValidationFailed(ActorGraphError):
 
     title = "Validation failed"
 
-    def __init__(self, report: Any, message: str = "the data does not conform to the shapes") -> None:
+    def __init__(
+        self, report: Any, message: str = "the data does not conform to the shapes"
+    ) -> None:
         super().__init__(message)
         self.report = report

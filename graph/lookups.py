@@ -87,7 +87,9 @@ class EventRecord:
         lo, hi = self.date or self.earliest, self.date or self.latest
         if lo is None and hi is None:
             return False
-        return (start is None or hi is None or hi >= start) and (end is None or lo is None or lo <= end)
+        return (start is None or hi is None or hi >= start) and (
+            end is None or lo is None or lo <= end
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +288,9 @@ def events(
             canned("events_by_actor"), bindings={"type": type_iri, "actor": URIRef(actor)}
         ).values()
         records = {r[3]: _record(r[3:]) for r in rows if r[3] is not None}
-    chosen = sorted((r for r in records.values() if r.overlaps(start, end)), key=lambda r: r.sort_key)
+    chosen = sorted(
+        (r for r in records.values() if r.overlaps(start, end)), key=lambda r: r.sort_key
+    )
     page = chosen[offset : offset + limit]
     for record in page:
         record.participants = participants(store, record.iri)
@@ -336,7 +340,9 @@ def actor_profile(store: Store, actor: str, *, label: str, kind: str) -> ActorPr
         The store says nothing of this IRI.
     """
     values: dict[str, list[str]] = {}
-    for _a, p, o in store.query(canned("actor_profile"), bindings={"actor": URIRef(actor)}).values():
+    for _a, p, o in store.query(
+        canned("actor_profile"), bindings={"actor": URIRef(actor)}
+    ).values():
         assert p is not None and o is not None
         values.setdefault(p, []).append(o)
     if not values:
@@ -352,7 +358,17 @@ def actor_profile(store: Store, actor: str, *, label: str, kind: str) -> ActorPr
         _a, ms, member, member_label, org, org_label, role, date, quote, article, title, file = row
         assert ms is not None and member is not None and org is not None
         memberships.append(
-            Membership(ms, member, member_label, org, org_label, role, date, quote, _article(article, title, file))
+            Membership(
+                ms,
+                member,
+                member_label,
+                org,
+                org_label,
+                role,
+                date,
+                quote,
+                _article(article, title, file),
+            )
         )
     memberships.sort(key=lambda m: (m.date or "9999", m.iri))
     return ActorProfile(
@@ -368,4 +384,3 @@ def actor_profile(store: Store, actor: str, *, label: str, kind: str) -> ActorPr
         memberships=memberships,
         events=actor_events(store, actor),
     )
-

@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import heapq
+import itertools
 import re
 import unicodedata
 from collections import deque
@@ -157,6 +158,15 @@ class Tie:
     events: tuple[Event, ...] = ()
     directed: bool = True
 
+    @property
+    def span(self) -> tuple[str | None, str | None]:
+        """The first and last date of the tie's events.
+
+        >>> Tie("ex:a", "ex:b", "accused", (Event.on("ex:e1", "2016-01-01"), Event("ex:e2", latest="2017-03-01"))).span
+        ('2016-01-01', '2017-03-01')
+        """
+        return _span(self.events)
+
 
 @dataclass(frozen=True, slots=True)
 class Match:
@@ -258,7 +268,7 @@ def _expand(curie: str) -> str | None:
 
 
 def _iso(value: dt.date | str | None, name: str) -> str | None:
-    if value is None or isinstance(value, str) and not value:
+    if value is None or (isinstance(value, str) and not value):
         return None
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -321,7 +331,9 @@ class ActorNetwork:
             if key in merged:
                 old = merged[key]
                 events = {e.iri: e for e in (*old.events, *tie.events)}
-                tie = Tie(old.source, old.target, old.relation, tuple(events.values()), old.directed)
+                tie = Tie(
+                    old.source, old.target, old.relation, tuple(events.values()), old.directed
+                )
             merged[key] = tie
         self._ties: list[Tie] = [merged[k] for k in sorted(merged)]
         self._ends: list[tuple[int, int]] = []
@@ -382,46 +394,9 @@ class ActorNetwork:
         StoreUnavailable
             The store cannot be read.
         """
-        relations: dict[str, bool] = {AFFILIATION: False}
-        for p, symmetric in store.query(canned("network_relations")).values():
-            assert p is not None
-            relations[local_name(p)] = symmetric == "true"
-
-        types: dict[str, str] = {}
-        for event, cls_ in store.query(canned("network_event_types")).values():
-            assert event is not None and cls_ is not None
-            types[event] = min(types.get(event, cls_), cls_)  # deterministic if several
-
-        events: dict[str, Event] = {}
-        grouped: dict[tuple[str, str, str], dict[str, Event]] = {}
-        for s, p, o, sym, e, day, earliest, latest in store.query(canned("network_edges")).values():
-            assert s is not None and p is not None and o is not None and e is not None
-            relation = local_name(p)
-            if sym == "true" and o < s:
-                s, o = o, s
-            event = events.get(e)
-            if event is None:
-                kind = local_name(types.get(e, "PoliticalEvent"))
-                event = Event(e, kind, day or earliest, day or latest)
-                events[e] = event
-            grouped.setdefault((s, relation, o), {})[e] = event
-        ties = (
-            Tie(s, o, r, tuple(sorted(evs.values(), key=_event_order)), directed=not relations.get(r, False))
-            for (s, r, o), evs in grouped.items()
-        )
-
-        labels: dict[str, tuple[str, str]] = {}
-        for actor, kind, label in store.query(canned("network_actors")).values():
-            assert actor is not None and kind is not None
-            labels.setdefault(actor, (label or local_name(actor), local_name(kind)))
-        aliases: dict[str, set[str]] = {}
-        for actor, name in store.query(canned("network_names")).values():
-            assert actor is not None and name is not None
-            aliases.setdefault(actor, set()).add(name)
-        actors = (
-            Actor(iri, label, kind, tuple(sorted(aliases.get(iri, set()) - {label})))
-            for iri, (label, kind) in sorted(labels.items())
-        )
+        relations = _read_relations(store)
+        ties = _read_ties(store, relations, _read_event_types(store))
+        actors = _read_actors(store)
         return cls(actors, ties, relations=relations, store=store)
 
     # ------------------------------------------------------------------ actors
@@ -566,13 +541,23 @@ class ActorNetwork:
                     continue
                 score = len(key) / len(name_key)
                 for tier, i, name in entries:
-                    offer(i, rank + (tier == 2), score, self._actors[i].label if tier == 0 else name)
+                    offer(
+                        i, rank + (tier == 2), score, self._actors[i].label if tier == 0 else name
+                    )
             if len(best) < limit:
                 for name_key in difflib.get_close_matches(key, self._names, n=limit, cutoff=0.6):
                     score = difflib.SequenceMatcher(None, key, name_key).ratio()
                     for tier, i, name in self._names[name_key]:
                         offer(i, 6, score, self._actors[i].label if tier == 0 else name)
-        hows = ("label", "alias", "prefix", "prefix", "substring", "substring", "fuzzy" if key else "any")
+        hows = (
+            "label",
+            "alias",
+            "prefix",
+            "prefix",
+            "substring",
+            "substring",
+            "fuzzy" if key else "any",
+        )
         order = heapq.nsmallest(
             limit,
             best.items(),
@@ -699,7 +684,9 @@ class ActorNetwork:
         if min_weight < 1:
             raise InvalidInput(f"min_weight must be at least 1, not {min_weight}")
         if direction not in _MASK:
-            raise InvalidInput(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
+            raise InvalidInput(
+                f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}"
+            )
         start, end = _iso(date_from, "from"), _iso(date_to, "to")
         if start is not None and end is not None and start > end:
             raise InvalidInput(f"`from` ({start}) is after `to` ({end})")
@@ -717,7 +704,9 @@ class ActorNetwork:
                         yield v, w
 
         layers = _bfs_layers(center, radius, steps)
-        kept = _strongest(layers, steps, max_nodes, key=lambda i: (self._actors[i].label, self._actors[i].iri))
+        kept = _strongest(
+            layers, steps, max_nodes, key=lambda i: (self._actors[i].label, self._actors[i].iri)
+        )
         total = sum(len(layer) for layer in layers)
         graph = self._materialise(kept, events, min_weight)
         filters: dict[str, Any] = {
@@ -833,10 +822,67 @@ class ActorNetwork:
 
     def _path(self, nodes: list[int], ok: Callable[[int], bool]) -> Path:
         hops = []
-        for u, v in zip(nodes, nodes[1:], strict=False):
+        for u, v in itertools.pairwise(nodes):
             ties = tuple(self._ties[eid] for eid, w, _ in self._adj[u] if w == v and ok(eid))
             hops.append(Hop(self._actors[u], self._actors[v], ties))
         return Path(tuple(self._actors[i] for i in nodes), tuple(hops))
+
+
+# ---------------------------------------------------------------------------- reading the store
+
+
+def _read_relations(store: Store) -> dict[str, bool]:
+    """relation name → whether it is symmetric (the ontology's, plus ``memberOf``)."""
+    relations: dict[str, bool] = {AFFILIATION: False}
+    for p, symmetric in store.query(canned("network_relations")).values():
+        assert p is not None
+        relations[local_name(p)] = symmetric == "true"
+    return relations
+
+
+def _read_event_types(store: Store) -> dict[str, str]:
+    """event IRI → the local name of its most specific class."""
+    types: dict[str, str] = {}
+    for event, cls in store.query(canned("network_event_types")).values():
+        assert event is not None and cls is not None
+        name = local_name(cls)
+        types[event] = min(types.get(event, name), name)  # deterministic if several
+    return types
+
+
+def _read_ties(store: Store, relations: dict[str, bool], types: dict[str, str]) -> list[Tie]:
+    """The derived edges with their events (a symmetric relation once, as source < target)."""
+    events: dict[str, Event] = {}
+    grouped: dict[tuple[str, str, str], dict[str, Event]] = {}
+    for s, p, o, sym, iri, day, earliest, latest in store.query(canned("network_edges")).values():
+        assert s is not None and p is not None and o is not None and iri is not None
+        if sym == "true" and o < s:
+            s, o = o, s
+        event = events.get(iri)
+        if event is None:
+            event = Event(iri, types.get(iri, "PoliticalEvent"), day or earliest, day or latest)
+            events[iri] = event
+        grouped.setdefault((s, local_name(p), o), {})[iri] = event
+    return [
+        Tie(s, o, r, tuple(sorted(evs.values(), key=_event_order)), not relations.get(r, False))
+        for (s, r, o), evs in grouped.items()
+    ]
+
+
+def _read_actors(store: Store) -> list[Actor]:
+    """Every actor with its label, most specific class and other names."""
+    found: dict[str, tuple[str, str]] = {}
+    for iri, kind, label in store.query(canned("network_actors")).values():
+        assert iri is not None and kind is not None
+        found.setdefault(iri, (label or local_name(iri), local_name(kind)))
+    names: dict[str, set[str]] = {}
+    for iri, name in store.query(canned("network_names")).values():
+        assert iri is not None and name is not None
+        names.setdefault(iri, set()).add(name)
+    return [
+        Actor(iri, label, kind, tuple(sorted(names.get(iri, set()) - {label})))
+        for iri, (label, kind) in sorted(found.items())
+    ]
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -901,9 +947,10 @@ def _strongest(
 
 
 def _span(events: Iterable[Event]) -> tuple[str | None, str | None]:
-    """The first and last date of some events (a bounded event counts by its bounds)."""
-    lows = [d for e in events if (d := e.earliest or e.latest) is not None]
-    highs = [d for e in events if (d := e.latest or e.earliest) is not None]
+    """The first and last date of some events: the least ``earliest`` and the greatest ``latest``
+    (an event known only as "before X" says nothing about how early it was)."""
+    lows = [e.earliest for e in events if e.earliest is not None]
+    highs = [e.latest for e in events if e.latest is not None]
     return (min(lows) if lows else None, max(highs) if highs else None)
 
 

@@ -42,7 +42,7 @@ def compact(term: Term) -> str:
         iri = str(term)
         for prefix, ns in _BY_LENGTH:
             if iri.startswith(ns) and len(iri) > len(ns):
-                return f"{prefix}:{iri[len(ns):]}"
+                return f"{prefix}:{iri[len(ns) :]}"
         return f"<{iri}>"
     if isinstance(term, Literal):
         return str(term)
@@ -62,11 +62,11 @@ class Stats:
 def stats(store: Store) -> Stats:
     """Count instances of each ontology class, derived edges per property, and graph sizes."""
     classes = [
-        (compact(r["class"]), int(r["n"]))  # type: ignore[call-overload]
+        (compact(r["class"]), int(r["n"]))
         for r in store.query(canned("stats_classes")).rows()
     ]
     edges = [
-        (compact(r["p"]), int(r["n"]))  # type: ignore[call-overload]
+        (compact(r["p"]), int(r["n"]))
         for r in store.query(canned("stats_edges")).rows()
     ]
     graphs = [(compact(g), store.graph_size(g)) for g in store.named_graphs()]

@@ -26,16 +26,30 @@ class Settings(BaseSettings):
         default=Path("data/store"), description="Directory of the persistent pyoxigraph store."
     )
     seeds_path: Path = Field(
-        default=PROJECT_ROOT / "seeds", description="Directory holding articles/, annotations/ and actors.yaml."
+        default=PROJECT_ROOT / "seeds",
+        description="Directory holding articles/, annotations/ and actors.yaml.",
     )
-    query_timeout: float = Field(default=10.0, description="Wall-clock limit of one SPARQL query, seconds.")
-    max_query_length: int = Field(default=20_000, description="Longest SPARQL query accepted, characters.")
-    max_result_rows: int = Field(default=10_000, description="Most rows (or triples) a query may return.")
-    query_workers: int = Field(default=2, description="Worker processes that run public SPARQL queries.")
-    max_payload_bytes: int = Field(default=5_000_000, description="Largest request body accepted, bytes.")
-    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (none by default).")
+    query_timeout: float = Field(
+        default=10.0, description="Wall-clock limit of one SPARQL query, seconds."
+    )
+    max_query_length: int = Field(
+        default=20_000, description="Longest SPARQL query accepted, characters."
+    )
+    max_result_rows: int = Field(
+        default=10_000, description="Most rows (or triples) a query may return."
+    )
+    query_workers: int = Field(
+        default=2, description="Worker processes that run public SPARQL queries."
+    )
+    max_payload_bytes: int = Field(
+        default=5_000_000, description="Largest request body accepted, bytes."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS (none by default)."
+    )
     steward_tokens: list[SecretStr] = Field(
-        default_factory=list, description="Bearer tokens of data stewards; none means writes are off."
+        default_factory=list,
+        description="Bearer tokens of data stewards; none means writes are off.",
     )
 
     @field_validator("query_timeout")
@@ -50,5 +64,7 @@ class Settings(BaseSettings):
     def _strong_tokens(cls, value: list[SecretStr]) -> list[SecretStr]:
         for token in value:
             if len(token.get_secret_value()) < 16:
-                raise ValueError("each ACTORGRAPH_STEWARD_TOKENS entry must be at least 16 characters")
+                raise ValueError(
+                    "each ACTORGRAPH_STEWARD_TOKENS entry must be at least 16 characters"
+                )
         return value

@@ -96,6 +96,10 @@ def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+def _graph_name(graph: URIRef) -> ox.NamedNode:
+    return ox.NamedNode(str(graph))
+
+
 def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph) -> Term:
     """A pyoxigraph term as an rdflib term."""
     if isinstance(term, ox.NamedNode):
@@ -160,7 +164,7 @@ class QueryResult:
         assert isinstance(self._raw, ox.QuerySolutions)
         width = range(len(self.variables))
         for solution in self._raw:
-            yield tuple(None if (v := solution[i]) is None else v.value for i in width)  # type: ignore[union-attr]
+            yield tuple(None if (v := solution[i]) is None else v.value for i in width)
 
     def boolean(self) -> bool:
         if self.kind is not QueryKind.ASK:
@@ -280,7 +284,9 @@ class Store:
         Raises:
             InvalidInput: the query is not valid SPARQL (with line and column).
         """
-        subs = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()
+        }
         kwargs: dict[str, object] = {}
         if default_graphs is not None:
             kwargs["default_graph"] = [to_ox(g) for g in default_graphs]
@@ -306,15 +312,17 @@ class Store:
 
     def named_graphs(self) -> list[URIRef]:
         """The IRIs of the named graphs, sorted."""
-        return sorted(URIRef(g.value) for g in self._inner.named_graphs() if isinstance(g, ox.NamedNode))
+        return sorted(
+            URIRef(g.value) for g in self._inner.named_graphs() if isinstance(g, ox.NamedNode)
+        )
 
     def triples(self, graph: URIRef) -> Iterator[tuple[Term, Term, Term]]:
         """The triples of one named graph."""
-        for q in self._inner.quads_for_pattern(None, None, None, to_ox(graph)):
+        for q in self._inner.quads_for_pattern(None, None, None, _graph_name(graph)):
             yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)
 
     def graph_size(self, graph: URIRef) -> int:
-        return sum(1 for _ in self._inner.quads_for_pattern(None, None, None, to_ox(graph)))
+        return sum(1 for _q in self._inner.quads_for_pattern(None, None, None, _graph_name(graph)))
 
     def dump(self, fmt: RDFFormat, *, graph: URIRef | None = None) -> bytes:
         """Serialise the whole dataset (quad formats) or one graph / the union (triple formats)."""
@@ -324,10 +332,12 @@ class Store:
             if graph is None:
                 quads = self._inner.quads_for_pattern(None, None, None)
                 triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
-                out = ox.serialize(sorted(triples, key=str), format=fmt.ox_format, prefixes=_prefixes_for(fmt))
+                out = ox.serialize(
+                    sorted(triples, key=str), format=fmt.ox_format, prefixes=_prefixes_for(fmt)
+                )
             else:
                 out = self._inner.dump(
-                    format=fmt.ox_format, from_graph=to_ox(graph), prefixes=_prefixes_for(fmt)
+                    format=fmt.ox_format, from_graph=_graph_name(graph), prefixes=_prefixes_for(fmt)
                 )
         assert out is not None
         return out
@@ -371,7 +381,9 @@ class Store:
             raise StoreUnavailable("this store was opened read-only")
 
 
-def load_rdf(data: bytes | str, fmt: RDFFormat, *, source: str = "input", base_iri: str | None = None) -> Graph:
+def load_rdf(
+    data: bytes | str, fmt: RDFFormat, *, source: str = "input", base_iri: str | None = None
+) -> Graph:
     """Parse RDF with pyoxigraph's strict parsers into an rdflib ``Graph`` (quads lose their graph).
 
     Raises:

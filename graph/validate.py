@@ -152,8 +152,8 @@ class _DataGraph(Graph):
 
 @lru_cache(maxsize=256)
 def _prepared(text: str) -> Query:
-    """``text`` parsed and translated; its prefixes must be declared in the text (pySHACL does)."""
-    return prepareQuery(text)
+    """``text`` parsed and translated (pySHACL writes the shapes' sh:prefixes into the text)."""
+    return prepareQuery(text, initNs=PREFIXES)
 
 
 def validate(data: Graph, *, include_ontology: bool = True) -> Report:
@@ -161,6 +161,7 @@ def validate(data: Graph, *, include_ontology: bool = True) -> Report:
 
     With ``include_ontology`` (the default) the ontology triples are added to the data graph, as the
     shapes expect; turn it off only when ``data`` already contains them. ``data`` is not modified.
+    Raises ``RuntimeError`` only when pySHACL cannot run the shapes at all (a bug in the shapes).
     """
     data_graph = _DataGraph()
     if isinstance(data, ConjunctiveGraph):

@@ -22,7 +22,9 @@ EXAMPLES = PROJECT_ROOT / "examples"
 
 
 def rows(store: Store, sparql: str, **bindings: URIRef | Literal) -> list[dict[str, str]]:
-    return [{k: str(v) for k, v in r.items()} for r in store.query(sparql, bindings=bindings).rows()]
+    return [
+        {k: str(v) for k, v in r.items()} for r in store.query(sparql, bindings=bindings).rows()
+    ]
 
 
 # ---------------------------------------------------------------------------- the seeds
@@ -39,7 +41,9 @@ def test_seed_articles_are_byte_for_byte_copies() -> None:
 
 def test_every_article_is_annotated(store: Store) -> None:
     files = {p.name for p in (SEEDS / "articles").glob("*.txt")}
-    stored = {r["f"] for r in rows(store, "SELECT ?f WHERE { ?a a ag:NewsArticle ; ag:sourceFile ?f }")}
+    stored = {
+        r["f"] for r in rows(store, "SELECT ?f WHERE { ?a a ag:NewsArticle ; ag:sourceFile ?f }")
+    }
     assert stored == files
 
 
@@ -54,7 +58,9 @@ def test_graph_layout(built: tuple[Store, BuildResult, Path]) -> None:
 
 
 def test_well_over_a_hundred_relations(store: Store) -> None:
-    (row,) = rows(store, "SELECT (COUNT(*) AS ?n) WHERE { ?e a/rdfs:subClassOf* ag:PoliticalEvent }")
+    (row,) = rows(
+        store, "SELECT (COUNT(*) AS ?n) WHERE { ?e a/rdfs:subClassOf* ag:PoliticalEvent }"
+    )
     assert int(row["n"]) > 100
     (row,) = rows(
         store,
@@ -75,7 +81,9 @@ def test_who_accused_russia_of_what_when_where(store: Store) -> None:
     for r in result:
         assert r["quote"] and r["article"].endswith(".txt") and r["date"]
     # Nicholson's BBC interview in the Sputnik article: Russian weapons smuggled to the Taliban.
-    bbc = [r for r in result if r["accuser"] == "John Nicholson" and r["article"].startswith("003_")]
+    bbc = [
+        r for r in result if r["accuser"] == "John Nicholson" and r["article"].startswith("003_")
+    ]
     assert bbc and any("weapons" in r["quote"] for r in bbc)
     assert any(r["date"] == "2018-03-23" for r in bbc)
 
@@ -172,10 +180,18 @@ def test_denials_point_at_a_claim_or_accusation(store: Store) -> None:
 
 
 def test_aliases_resolve_to_one_actor(store: Store) -> None:
-    for alias, actor in [("Moscow", "russia"), ("the Kremlin", "russia"), ("Kaboul", "afghanistan"),
-                         ("the Russian envoy", "zamir-kabulov"), ("the diplomat", "zamir-kabulov")]:
-        found = rows(store, "SELECT ?a ?alias WHERE { ?a skos:altLabel ?l FILTER (LCASE(STR(?l)) = LCASE(STR(?alias))) }",
-                     alias=Literal(alias))
+    for alias, actor in [
+        ("Moscow", "russia"),
+        ("the Kremlin", "russia"),
+        ("Kaboul", "afghanistan"),
+        ("the Russian envoy", "zamir-kabulov"),
+        ("the diplomat", "zamir-kabulov"),
+    ]:
+        found = rows(
+            store,
+            "SELECT ?a ?alias WHERE { ?a skos:altLabel ?l FILTER (LCASE(STR(?l)) = LCASE(STR(?alias))) }",
+            alias=Literal(alias),
+        )
         assert {r["a"] for r in found} == {str(ID[f"actor/{actor}"])}, alias
 
 
@@ -210,7 +226,11 @@ def test_malformed_annotation_names_file_and_line_and_writes_nothing(tmp_path: P
     seeds = _copy_seeds(tmp_path)
     path = seeds / "annotations" / "001_b56bb24cbda8a4d5.yaml"
     lines = path.read_text(encoding="utf-8").splitlines()
-    index = next(i for i, line in enumerate(lines) if line.strip().startswith("- id:") and "events" not in line and i > 30)
+    index = next(
+        i
+        for i, line in enumerate(lines)
+        if line.strip().startswith("- id:") and "events" not in line and i > 30
+    )
     lines.insert(index + 1, "    agent_typo: russia")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     store = Store.open(tmp_path / "s")

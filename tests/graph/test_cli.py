@@ -42,19 +42,27 @@ def test_query_table_json_csv(store_dir: Path) -> None:
     table = actorgraph("query", q, "--store", str(store_dir))
     assert table.returncode == 0, table.stderr
     assert "Russia" in table.stdout
-    as_json = json.loads(actorgraph("query", q, "--format", "json", "--store", str(store_dir)).stdout)
+    as_json = json.loads(
+        actorgraph("query", q, "--format", "json", "--store", str(store_dir)).stdout
+    )
     assert as_json["results"]["bindings"][0]["label"]["value"] == "Russia"
     as_csv = actorgraph("query", q, "--format", "csv", "--store", str(store_dir)).stdout
     assert as_csv.splitlines() == ["label", "Russia"]
 
 
 def test_query_from_file_and_construct(store_dir: Path) -> None:
-    done = actorgraph("query", "-f", str(EXAMPLES / "who-accused-russia.rq"), "--store", str(store_dir))
+    done = actorgraph(
+        "query", "-f", str(EXAMPLES / "who-accused-russia.rq"), "--store", str(store_dir)
+    )
     assert done.returncode == 0, done.stderr
     assert "John Nicholson" in done.stdout
     construct = actorgraph(
-        "query", "CONSTRUCT { ?s ag:accused actor:russia } WHERE { ?s ag:accused actor:russia }",
-        "--format", "turtle", "--store", str(store_dir),
+        "query",
+        "CONSTRUCT { ?s ag:accused actor:russia } WHERE { ?s ag:accused actor:russia }",
+        "--format",
+        "turtle",
+        "--store",
+        str(store_dir),
     )
     assert construct.returncode == 0, construct.stderr
     assert "ag:accused actor:russia" in construct.stdout or "ag:accused" in construct.stdout
@@ -70,22 +78,24 @@ def test_query_syntax_error_is_a_message_with_line_and_column(store_dir: Path) -
 def test_validate_exit_codes(tmp_path: Path) -> None:
     good = tmp_path / "good.ttl"
     good.write_text(
-        '@prefix ag: <https://w3id.org/actorgraph/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+        "@prefix ag: <https://w3id.org/actorgraph/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
         '<https://w3id.org/actorgraph/id/actor/x> a ag:State ; rdfs:label "X"@en .\n'
     )
     assert actorgraph("validate", str(good)).returncode == 0
     bad = tmp_path / "bad.ttl"
     bad.write_text(
-        '@prefix ag: <https://w3id.org/actorgraph/ontology#> .\n'
-        '<https://w3id.org/actorgraph/id/actor/x> a ag:State .\n'
-        '<https://w3id.org/actorgraph/id/actor/x> ag:accused <https://w3id.org/actorgraph/id/actor/y> .\n'
+        "@prefix ag: <https://w3id.org/actorgraph/ontology#> .\n"
+        "<https://w3id.org/actorgraph/id/actor/x> a ag:State .\n"
+        "<https://w3id.org/actorgraph/id/actor/x> ag:accused <https://w3id.org/actorgraph/id/actor/y> .\n"
     )
     done = actorgraph("validate", str(bad))
     assert done.returncode == 1, done.stdout + done.stderr
     report = json.loads(actorgraph("validate", str(bad), "--format", "json").stdout)
     assert report["conforms"] is False
     malformed = tmp_path / "malformed.ttl"
-    malformed.write_text("@prefix ag: <https://w3id.org/actorgraph/ontology#> .\nag:x ag:y \"open .\n")
+    malformed.write_text(
+        '@prefix ag: <https://w3id.org/actorgraph/ontology#> .\nag:x ag:y "open .\n'
+    )
     done = actorgraph("validate", str(malformed))
     assert done.returncode == 2
     assert "malformed.ttl:3" in done.stderr or "malformed.ttl:2" in done.stderr
@@ -110,7 +120,9 @@ def test_missing_store_says_what_to_do(tmp_path: Path) -> None:
     assert "actorgraph build" in done.stderr
 
 
-def test_export_matches_store_size(store_dir: Path, tmp_path: Path, built: tuple[Store, BuildResult, Path]) -> None:
+def test_export_matches_store_size(
+    store_dir: Path, tmp_path: Path, built: tuple[Store, BuildResult, Path]
+) -> None:
     out = tmp_path / "all.nq"
     actorgraph("export", "--format", "nquads", "-o", str(out), "--store", str(store_dir))
     n = sum(1 for line in out.read_text().splitlines() if line.strip())

@@ -1,0 +1,431 @@
+"""``/actors``: search, an actor's profile with its events, and ego networks for visualisers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Path, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from api.deps import RuntimeDep
+from graph.errors import InvalidInput
+from graph.lookups import actor_profile
+from graph.networks import (
+    Direction,
+    EgoNetwork,
+    local_name,
+    to_cytoscape,
+    to_gexf,
+    to_graphml,
+    to_node_link,
+)
+
+__all__ = ["EGO_FORMATS", "choose_format", "router"]
+
+router = APIRouter(prefix="/actors", tags=["actors"])
+
+# ---------------------------------------------------------------------------- models
+
+
+class ActorHit(BaseModel):
+    """One search result."""
+
+    iri: str
+    id: str = Field(description="The local id, usable in every `{actor}` path.")
+    label: str
+    kind: str = Field(description="The most specific class: State, Person, ArmedGroup…")
+    matched: str = Field(description="The name that matched the query.")
+    match: str = Field(
+        description="How: label, alias, prefix, substring, fuzzy (or any, without q)."
+    )
+    score: float
+    events: int = Field(description="How many events the actor's edges carry.")
+
+
+class ActorSearch(BaseModel):
+    query: str
+    results: list[ActorHit]
+
+
+class ArticleOut(BaseModel):
+    iri: str
+    file: str | None
+    title: str | None
+
+
+class ActorEventOut(BaseModel):
+    """An event the actor takes part in, with the evidence to check it."""
+
+    iri: str
+    type: str
+    label: str | None
+    role: str | None = Field(
+        description="agent, target, addressee, host, onBehalfOf or participant."
+    )
+    roles: list[str]
+    date: str | None
+    earliest: str | None
+    latest: str | None
+    modality: str | None = Field(description="Negated, Hypothetical, Future, Historical, or null.")
+    quote: str | None
+    article: ArticleOut | None
+
+
+class MembershipOut(BaseModel):
+    iri: str
+    member: str
+    member_label: str | None
+    organisation: str
+    organisation_label: str | None
+    role: str | None
+    date: str | None
+    quote: str | None
+    article: ArticleOut | None
+
+
+class ActorOut(BaseModel):
+    iri: str
+    id: str
+    label: str
+    kind: str
+    aliases: list[str]
+    demonyms: list[str]
+    notation: str | None
+    wikidata: str | None = Field(description="The Wikidata entity, when certain.")
+    comment: str | None
+    anonymous: bool
+    memberships: list[MembershipOut]
+    events: list[ActorEventOut]
+
+
+class NodeData(BaseModel):
+    id: str
+    iri: str
+    label: str
+    kind: str
+    distance: int = Field(description="Steps from the center.")
+    degree: int = Field(description="Edges at this node within the ego network.")
+    weighted_degree: int = Field(description="Events on those edges.")
+    neighbours: int
+    degree_centrality: float = Field(
+        description="Distinct neighbours / (nodes - 1), in the ego network."
+    )
+    betweenness: float | None = Field(None, description="Only for ego networks of up to 150 nodes.")
+
+
+class EdgeData(BaseModel):
+    id: str
+    source: str
+    target: str
+    relation: str = Field(
+        description="accused, denied, metWith, memberOf… (a symmetric one is undirected)."
+    )
+    directed: bool
+    weight: int = Field(description="The number of events behind the edge (within the date range).")
+    first: str | None
+    last: str | None
+    events: list[str] = Field(description="The IRIs of those events, to drill down.")
+
+
+class CyNode(BaseModel):
+    data: NodeData
+
+
+class CyEdge(BaseModel):
+    data: EdgeData
+
+
+class Elements(BaseModel):
+    nodes: list[CyNode]
+    edges: list[CyEdge]
+
+
+class EgoFilters(BaseModel):
+    relations: list[str] | None
+    from_: str | None = Field(None, alias="from")
+    to: str | None
+    direction: str
+    min_weight: int
+
+
+class EgoSummary(BaseModel):
+    center: str
+    label: str
+    radius: int
+    nodes: int
+    edges: int
+    total: int = Field(description="Actors within the radius before the node budget.")
+    omitted: int = Field(description="How many of them `max_nodes` left out.")
+    max_nodes: int
+    filters: EgoFilters
+
+
+class CytoscapeGraph(BaseModel):
+    """Cytoscape.js elements JSON (``cy.add(body.elements)``) with a summary."""
+
+    elements: Elements
+    summary: EgoSummary
+
+
+# ---------------------------------------------------------------------------- formats
+
+#: format name → media type.
+EGO_FORMATS: dict[str, str] = {
+    "cytoscape": "application/json",
+    "node-link": "application/json",
+    "graphml": "application/graphml+xml",
+    "gexf": "application/gexf+xml",
+}
+_BY_MEDIA_TYPE = {
+    "application/json": "cytoscape",
+    "application/vnd.cytoscape+json": "cytoscape",
+    "application/graphml+xml": "graphml",
+    "application/gexf+xml": "gexf",
+}
+
+
+def _accept(header: str) -> list[tuple[str, float]]:
+    """Media ranges of an Accept header with their q-values, best first (stable)."""
+    out: list[tuple[str, float]] = []
+    for part in header.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        if not fields[0]:
+            continue
+        q = 1.0
+        for f in fields[1:]:
+            m = re.fullmatch(r"q\s*=\s*([0-9.]+)", f)
+            if m:
+                try:
+                    q = float(m.group(1))
+                except ValueError:
+                    q = 0.0
+        out.append((fields[0].lower(), q))
+    return sorted(out, key=lambda mq: -mq[1])
+
+
+def choose_format(fmt: str | None, accept: str | None) -> str:
+    """The ego network format: ``format=`` wins, else the best match of Accept, else Cytoscape.
+
+    Raises
+    ------
+    InvalidInput
+        ``format=`` names no known format.
+    HTTPException
+        406: the Accept header allows none of the formats.
+    """
+    if fmt:
+        name = fmt.strip().lower()
+        if name == "json":
+            name = "cytoscape"
+        if name not in EGO_FORMATS:
+            raise InvalidInput(f"unknown format {fmt!r}; use one of {', '.join(EGO_FORMATS)}")
+        return name
+    if not accept:
+        return "cytoscape"
+    for media, q in _accept(accept):
+        if q <= 0:
+            continue
+        if media in _BY_MEDIA_TYPE:
+            return _BY_MEDIA_TYPE[media]
+        if media in ("*/*", "application/*"):
+            return "cytoscape"
+    raise HTTPException(
+        status_code=406,
+        detail=f"cannot answer in {accept!r}; ask for one of {', '.join(sorted(_BY_MEDIA_TYPE))} "
+        f"or use format={'|'.join(EGO_FORMATS)}",
+    )
+
+
+def _render(ego: EgoNetwork, fmt: str) -> Response:
+    name = f"ego-{local_name(ego.center)}-r{ego.radius}"
+    if fmt == "graphml":
+        return Response(
+            to_graphml(ego),
+            media_type=EGO_FORMATS[fmt],
+            headers={"Content-Disposition": f'inline; filename="{name}.graphml"'},
+        )
+    if fmt == "gexf":
+        return Response(
+            to_gexf(ego),
+            media_type=EGO_FORMATS[fmt],
+            headers={"Content-Disposition": f'inline; filename="{name}.gexf"'},
+        )
+    body: dict[str, Any] = to_node_link(ego) if fmt == "node-link" else to_cytoscape(ego)
+    return JSONResponse(body)
+
+
+# ---------------------------------------------------------------------------- examples
+
+_ACTOR_EXAMPLES: dict[str, Any] = {
+    "Taliban": {"summary": "The Taliban, by name", "value": "Taliban"},
+    "Russia": {"summary": "Russia, by label", "value": "Russia"},
+    "the Kremlin": {"summary": "Russia, by an alias", "value": "the Kremlin"},
+    "id": {"summary": "A local id", "value": "zamir-kabulov"},
+}
+ActorParam = Annotated[
+    str,
+    Path(
+        description="An IRI, a local id (`russia`), or any label or alias, case-insensitively.",
+        openapi_examples=_ACTOR_EXAMPLES,
+    ),
+]
+ACCEPT_DOC = (
+    "application/json (Cytoscape.js, the default), application/graphml+xml or "
+    "application/gexf+xml; `format=` wins over it."
+)
+
+
+# ---------------------------------------------------------------------------- handlers
+
+
+@router.get("", response_model=ActorSearch, summary="Search actors by label or alias")
+def search_actors(
+    runtime: RuntimeDep,
+    q: Annotated[
+        str,
+        Query(
+            max_length=200,
+            description="Part of a name. Exact labels rank first, then aliases, prefixes, "
+            "substrings and close spellings. Empty: the actors with the most events.",
+            openapi_examples={
+                "afghan": {"summary": "Everything Afghan", "value": "afghan"},
+                "kremlin": {"summary": "An alias", "value": "kremlin"},
+                "typo": {"summary": "A misspelling", "value": "Talibn"},
+            },
+        ),
+    ] = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> ActorSearch:
+    """Ranked search over the labels and aliases of every actor."""
+    hits = runtime.network.search(q, limit)
+    return ActorSearch(
+        query=q,
+        results=[
+            ActorHit(
+                iri=h.actor.iri,
+                id=h.actor.id,
+                label=h.actor.label,
+                kind=h.actor.kind,
+                matched=h.matched,
+                match=h.how,
+                score=h.score,
+                events=h.events,
+            )
+            for h in hits
+        ],
+    )
+
+
+@router.get(
+    "/{actor:path}/ego",
+    response_model=CytoscapeGraph,
+    summary="The ego network of an actor",
+    responses={
+        200: {
+            "description": "Cytoscape.js JSON (default), node-link JSON, GraphML or GEXF.",
+            "content": {
+                "application/graphml+xml": {"schema": {"type": "string"}},
+                "application/gexf+xml": {"schema": {"type": "string"}},
+            },
+        },
+        404: {"description": "Unknown actor; `suggestions` holds the closest names."},
+        406: {"description": "The Accept header allows none of the formats."},
+    },
+)
+def ego_network(
+    runtime: RuntimeDep,
+    actor: ActorParam,
+    radius: Annotated[int, Query(ge=1, le=3, description="Steps from the actor.")] = 1,
+    relations: Annotated[
+        str | None,
+        Query(
+            description="Comma-separated relation names (accused, denied, metWith, memberOf or "
+            "affiliation…); default all.",
+            openapi_examples={
+                "all": {"summary": "Every relation", "value": ""},
+                "hostile": {
+                    "summary": "Accusations and denials",
+                    "value": "accused,denied,criticised",
+                },
+            },
+        ),
+    ] = None,
+    date_from: Annotated[
+        dt.date | None,
+        Query(alias="from", description="Count only events from this day (YYYY-MM-DD)."),
+    ] = None,
+    date_to: Annotated[
+        dt.date | None,
+        Query(alias="to", description="Count only events up to this day (YYYY-MM-DD)."),
+    ] = None,
+    direction: Annotated[
+        Direction, Query(description="Follow edges out of the actor, into it, or both.")
+    ] = "both",
+    min_weight: Annotated[int, Query(ge=1, description="Drop edges with fewer events.")] = 1,
+    max_nodes: Annotated[
+        int, Query(ge=1, le=5000, description="Node budget; the strongest ties are kept.")
+    ] = 250,
+    format: Annotated[
+        str | None,
+        Query(
+            description=f"One of {', '.join(EGO_FORMATS)}; default from Accept, else cytoscape.",
+            openapi_examples={
+                "cytoscape": {"summary": "Cytoscape.js JSON", "value": "cytoscape"},
+                "node-link": {"summary": "D3 / networkx node-link JSON", "value": "node-link"},
+                "graphml": {"summary": "GraphML (Gephi, yEd)", "value": "graphml"},
+                "gexf": {"summary": "GEXF (Gephi)", "value": "gexf"},
+            },
+        ),
+    ] = None,
+    accept: Annotated[str | None, Header(description=ACCEPT_DOC)] = None,
+) -> Response:
+    """The actors within `radius` steps and the edges among them, each edge with its weight (the
+    number of events behind it), first and last dates and the IRIs of its events. A hub's
+    neighbourhood is cut to `max_nodes` by tie strength; `summary.omitted` says how many actors
+    were left out."""
+    fmt = choose_format(format, accept)
+    ego = runtime.network.ego(
+        actor,
+        radius,
+        relations=relations.split(",") if relations else None,
+        date_from=date_from,
+        date_to=date_to,
+        direction=direction,
+        min_weight=min_weight,
+        max_nodes=max_nodes,
+    )
+    return _render(ego, fmt)
+
+
+@router.get(
+    "/{actor:path}",
+    response_model=ActorOut,
+    summary="An actor, its memberships and every event it takes part in",
+    responses={404: {"description": "Unknown actor; `suggestions` holds the closest names."}},
+)
+def get_actor(runtime: RuntimeDep, actor: ActorParam) -> ActorOut:
+    """Labels, aliases, kind, Wikidata link, memberships, and every event with its role, date,
+    article and quote."""
+    net = runtime.network
+    a = net.actor(net.resolve(actor))
+    profile = actor_profile(runtime.store, a.iri, label=a.label, kind=a.kind)
+    return ActorOut.model_validate(
+        {
+            "iri": profile.iri,
+            "id": a.id,
+            "label": profile.label,
+            "kind": profile.kind,
+            "aliases": profile.aliases,
+            "demonyms": profile.demonyms,
+            "notation": profile.notation,
+            "wikidata": profile.wikidata,
+            "comment": profile.comment,
+            "anonymous": profile.anonymous,
+            "memberships": [asdict(m) for m in profile.memberships],
+            "events": [asdict(e) for e in profile.events],
+        }
+    )

@@ -1,0 +1,40 @@
+"""/healthz: 200 while the store answers, 503 problem+json when it does not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from graph.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    app = create_app(Settings(store_path=tmp_path_factory.mktemp("health") / "store"))
+    with TestClient(app) as c:
+        yield c
+
+
+def test_healthy(client: TestClient) -> None:
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok" and body["triples"] == len(client.app.state.runtime.store)  # type: ignore[attr-defined]
+    assert body["triples"] > 1000
+
+
+def test_unhealthy_while_the_store_directory_is_gone(client: TestClient) -> None:
+    path = client.app.state.runtime.store.path  # type: ignore[attr-defined]
+    moved = path.with_name(path.name + ".moved")
+    path.rename(moved)
+    try:
+        r = client.get("/healthz")
+        assert r.status_code == 503
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["status"] == 503 and "Retry-After" in r.headers
+    finally:
+        moved.rename(path)
+    assert client.get("/healthz").status_code == 200
