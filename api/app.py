@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.errors import install_error_handlers
-from api.routers import actors, events, health, paths, sparql, stats
+from api.routers import actors, events, extract, health, paths, sparql, stats
 from api.runtime import Runtime
 from graph.settings import Settings
 
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_credentials=False,
         )
     install_error_handlers(app)
-    for module in (sparql, actors, paths, events, stats, health):
+    for module in (sparql, actors, paths, events, stats, health, extract):
         app.include_router(module.router)
     return app
 

@@ -245,6 +245,89 @@ def validate(
         raise typer.Exit(1)
 
 
+# ---------------------------------------------------------------------------- extract
+
+
+class ExtractFormat(StrEnum):
+    turtle = "turtle"
+    json = "json"
+
+
+@app.command()
+def extract(
+    article: Annotated[Path, typer.Argument(help="The article as UTF-8 text ('-' for stdin).")],
+    output: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to a file instead of stdout.")
+    ] = None,
+    fmt: Annotated[
+        ExtractFormat, typer.Option("--format", help="Turtle (to validate and commit) or JSON.")
+    ] = ExtractFormat.turtle,
+    published: Annotated[
+        str | None,
+        typer.Option(help="Publication date YYYY-MM-DD (default: printed in the article, if any)."),
+    ] = None,
+    actors: Annotated[
+        bool,
+        typer.Option(
+            "--actors/--no-actors",
+            help="Describe the actors referred to (kind, label), so the file validates alone.",
+        ),
+    ] = True,
+    store: StoreOpt = None,
+) -> None:
+    """Propose candidate actors and events from a news article (never writes to the store)."""
+    import datetime as dt
+    import json
+
+    from graph.extract import Extractor
+    from graph.extract.output import to_json, to_turtle
+
+    try:
+        raw = sys.stdin.buffer.read() if str(article) == "-" else article.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {article}: {exc.strerror}", source=str(article)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{article} is not UTF-8: {exc}", source=str(article)) from None
+    day = None
+    if published is not None:
+        try:
+            day = dt.date.fromisoformat(published)
+        except ValueError:
+            raise InvalidInput(f"--published {published!r} is not a date YYYY-MM-DD") from None
+    from graph.errors import StoreUnavailable
+
+    settings = _settings(store)
+    extractor = None
+    if settings.store_path.is_dir() and any(settings.store_path.iterdir()):
+        try:
+            extractor = Extractor.for_store(_open_existing(settings.store_path))
+            source = f"the actors of {settings.store_path}"
+        except StoreUnavailable as exc:
+            err.print(f"[yellow]{exc}[/yellow]: using the seed registry instead")
+    if extractor is None:
+        source = f"the registry of {settings.seeds_path}"
+        extractor = Extractor.for_seeds(settings.seeds_path)
+    name = "stdin.txt" if str(article) == "-" else article.name
+    result = extractor.extract(text, file=name, published=day)
+    body = (
+        json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
+        if fmt is ExtractFormat.json
+        else to_turtle(result, include_actors=actors)
+    )
+    if output is None:
+        sys.stdout.write(body)
+    else:
+        output.write_text(body, encoding="utf-8")
+    new = sum(1 for a in result.actors.values() if a.source != "registry")
+    err.print(
+        f"{len(result.candidates)} candidate event(s), {len(result.actors)} actor(s) "
+        f"({new} not in the graph yet), gazetteer: {source}"
+        + (f"; wrote {output}" if output else "")
+    )
+
+
 # ---------------------------------------------------------------------------- export, stats
 
 

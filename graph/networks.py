@@ -33,11 +33,10 @@ import datetime as dt
 import difflib
 import heapq
 import itertools
-import re
 import unicodedata
-from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
@@ -78,8 +77,9 @@ DIRECTIONS: tuple[Direction, ...] = ("out", "in", "both")
 _OUT, _IN = 1, 2
 _MASK: dict[str, int] = {"out": _OUT, "in": _IN, "both": _OUT | _IN}
 
-#: Above this many nodes an ego network gets no betweenness centrality (it is O(n·m)).
-BETWEENNESS_MAX_NODES = 150
+#: Betweenness centrality costs O(nodes × edges) (Brandes): ego networks above this much work get
+#: none, so that a request stays in milliseconds (66 nodes × 177 edges already take ~20 ms).
+BETWEENNESS_MAX_WORK = 5_000
 
 
 # ---------------------------------------------------------------------------- records
@@ -184,11 +184,14 @@ class Match:
 class EgoNetwork:
     """An ego network, cut to a node budget, with what was left out.
 
-    ``graph`` is a :class:`networkx.MultiDiGraph` keyed by relation; ``total`` is the number of
-    nodes within ``radius`` before the budget, ``omitted`` how many of them the budget left out.
+    ``nodes`` and ``edges`` are plain records (what the Cytoscape.js writer sends as they are);
+    :attr:`graph` is the same network as a :class:`networkx.MultiDiGraph` keyed by relation,
+    built on first use. ``total`` is the number of actors within ``radius`` before the budget,
+    ``omitted`` how many of them the budget left out.
     """
 
-    graph: nx.MultiDiGraph
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
     center: str
     radius: int
     total: int
@@ -196,20 +199,40 @@ class EgoNetwork:
     max_nodes: int
     filters: dict[str, Any] = field(default_factory=dict)
 
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """The network in networkx: nodes by IRI, edges keyed by relation, records as data."""
+        g = nx.MultiDiGraph()
+        g.add_nodes_from((n["id"], {k: v for k, v in n.items() if k != "id"}) for n in self.nodes)
+        g.add_edges_from(
+            (
+                e["source"],
+                e["target"],
+                e["relation"],
+                {k: v for k, v in e.items() if k not in _ENDS},
+            )
+            for e in self.edges
+        )
+        return g
+
     @property
     def summary(self) -> dict[str, Any]:
         """What a visualiser shows next to the drawing: center, radius, counts, filters."""
+        label = next(n["label"] for n in self.nodes if n["id"] == self.center)
         return {
             "center": self.center,
-            "label": self.graph.nodes[self.center]["label"],
+            "label": label,
             "radius": self.radius,
-            "nodes": self.graph.number_of_nodes(),
-            "edges": self.graph.number_of_edges(),
+            "nodes": len(self.nodes),
+            "edges": len(self.edges),
             "total": self.total,
             "omitted": self.omitted,
             "max_nodes": self.max_nodes,
             "filters": self.filters,
         }
+
+
+_ENDS = frozenset({"source", "target"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,8 +256,6 @@ class Path:
 
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00a0": " "})
-_THE = re.compile(r"^the\s+")
-_SPACES = re.compile(r"\s+")
 
 
 def normalise(name: str) -> str:
@@ -246,8 +267,10 @@ def normalise(name: str) -> str:
     >>> normalise("Putin\u2019s government") == normalise("putin's government")
     True
     """
-    text = unicodedata.normalize("NFKC", name).translate(_APOSTROPHES).casefold()
-    return _THE.sub("", _SPACES.sub(" ", text).strip())
+    if not name.isascii():
+        name = unicodedata.normalize("NFKC", name).translate(_APOSTROPHES)
+    text = " ".join(name.casefold().split())
+    return text[4:] if text.startswith("the ") else text
 
 
 def local_name(iri: str) -> str:
@@ -256,7 +279,7 @@ def local_name(iri: str) -> str:
     >>> local_name("https://w3id.org/actorgraph/ontology#accused"), local_name("https://w3id.org/actorgraph/id/actor/russia")
     ('accused', 'russia')
     """
-    return re.split(r"[#/:]", iri)[-1]
+    return iri[max(iri.rfind("/"), iri.rfind("#"), iri.rfind(":")) + 1 :]
 
 
 def _expand(curie: str) -> str | None:
@@ -336,18 +359,28 @@ class ActorNetwork:
                 )
             merged[key] = tie
         self._ties: list[Tie] = [merged[k] for k in sorted(merged)]
+        # adjacency: actor → {neighbour: [(edge, direction seen from the actor)]}, and the
+        # union of those directions, for walks that filter nothing
         self._ends: list[tuple[int, int]] = []
-        self._adj: list[list[tuple[int, int, int]]] = [[] for _ in self._actors]
+        self._nbr: list[dict[int, list[tuple[int, int]]]] = [{} for _ in self._actors]
         for eid, tie in enumerate(self._ties):
             s, o = self._intern(tie.source), self._intern(tie.target)
             self._ends.append((s, o))
-            if tie.directed:
-                self._adj[s].append((eid, o, _OUT))
-                self._adj[o].append((eid, s, _IN))
-            else:
-                self._adj[s].append((eid, o, _OUT | _IN))
-                self._adj[o].append((eid, s, _OUT | _IN))
-        self._counts = [sum(len(self._ties[e].events) for e, _, _ in adj) for adj in self._adj]
+            there, back = (_OUT, _IN) if tie.directed else (_OUT | _IN, _OUT | _IN)
+            self._nbr[s].setdefault(o, []).append((eid, there))
+            self._nbr[o].setdefault(s, []).append((eid, back))
+        self._dirs: list[dict[int, int]] = [
+            {v: _union(flag for _, flag in entries) for v, entries in row.items()}
+            for row in self._nbr
+        ]
+        self._weight = [len(t.events) for t in self._ties]
+        self._spans = [_span(t.events) for t in self._ties]
+        self._iris = [tuple(e.iri for e in t.events) for t in self._ties]
+        self._ids = [a.id for a in self._actors]
+        self._counts = [
+            sum(self._weight[e] for entries in row.values() for e, _ in entries)
+            for row in self._nbr
+        ]
         self.relations: frozenset[str] = frozenset(relations) | {t.relation for t in self._ties}
         self._names = self._name_table()
 
@@ -355,7 +388,7 @@ class ActorNetwork:
         if iri not in self._index:
             self._index[iri] = len(self._actors)
             self._actors.append(Actor(iri, local_name(iri)))
-            self._adj.append([])
+            self._nbr.append({})
         return self._index[iri]
 
     def _name_table(self) -> dict[str, list[tuple[int, int, str]]]:
@@ -377,8 +410,8 @@ class ActorNetwork:
     def from_store(cls, store: Store) -> ActorNetwork:
         """Read the actors, the derived edges and the events behind them from ``store``.
 
-        Five bulk SELECTs (``graph/queries/network_*.rq``), no per-actor query: this runs at
-        startup and after every write.
+        A dozen scans (``graph/queries/network_*.rq``), no per-actor or per-event query: this
+        runs at startup and after every write.
 
         Parameters
         ----------
@@ -395,7 +428,7 @@ class ActorNetwork:
             The store cannot be read.
         """
         relations = _read_relations(store)
-        ties = _read_ties(store, relations, _read_event_types(store))
+        ties = _read_ties(store, relations)
         actors = _read_actors(store)
         return cls(actors, ties, relations=relations, store=store)
 
@@ -593,8 +626,11 @@ class ActorNetwork:
 
     def _weigher(
         self, relations: frozenset[str] | None, start: str | None, end: str | None
-    ) -> Callable[[int], tuple[Event, ...]]:
-        """edge id → the events that count under the filters (memoised for one call)."""
+    ) -> Callable[[int], tuple[Event, ...]] | None:
+        """edge id → the events that count under the filters (memoised for one call); None
+        when nothing is filtered and every edge counts with all its events."""
+        if relations is None and start is None and end is None:
+            return None
         memo: dict[int, tuple[Event, ...]] = {}
         dated = start is not None or end is not None
 
@@ -693,22 +729,26 @@ class ActorNetwork:
         wanted = self.relation_names(relations)
         center = self._index[self.resolve(actor)]
         events = self._weigher(wanted, start, end)
+        if events is None:
+            weights = self._weight
+            weight: Callable[[int], int] = weights.__getitem__
+        else:
+            filtered = events
+
+            def weight(eid: int) -> int:
+                return len(filtered(eid))
+
+        counts: Callable[[int], bool] | None = None
+        if events is not None or min_weight > 1:
+
+            def counts(eid: int) -> bool:
+                return weight(eid) >= min_weight
+
         mask = _MASK[direction]
-
-        def steps(u: int) -> Iterator[tuple[int, int]]:
-            """(neighbour, weight) along the edges that count, in the chosen direction."""
-            for eid, v, flag in self._adj[u]:
-                if flag & mask and v != u:
-                    w = len(events(eid))
-                    if w >= min_weight:
-                        yield v, w
-
-        layers = _bfs_layers(center, radius, steps)
-        kept = _strongest(
-            layers, steps, max_nodes, key=lambda i: (self._actors[i].label, self._actors[i].iri)
-        )
+        layers = self._layers(center, radius, mask, counts)
+        kept = self._strongest(layers, max_nodes, mask, weight, counts)
         total = sum(len(layer) for layer in layers)
-        graph = self._materialise(kept, events, min_weight)
+        nodes, edges = self._materialise(kept, events, min_weight)
         filters: dict[str, Any] = {
             "relations": sorted(wanted) if wanted is not None else None,
             "from": start,
@@ -716,31 +756,145 @@ class ActorNetwork:
             "direction": direction,
             "min_weight": min_weight,
         }
-        return EgoNetwork(
-            graph, self._actors[center].iri, radius, total, total - len(kept), max_nodes, filters
-        )
+        iri = self._actors[center].iri
+        return EgoNetwork(nodes, edges, iri, radius, total, total - len(kept), max_nodes, filters)
+
+    def _layers(
+        self, center: int, radius: int, mask: int, counts: Callable[[int], bool] | None
+    ) -> list[list[int]]:
+        """Breadth-first layers ``[[center], [distance 1], …]`` along the edges that count."""
+        seen = {center}
+        layers = [[center]]
+        frontier = [center]
+        for _ in range(radius):
+            layer: list[int] = []
+            for u in frontier:
+                if counts is None:
+                    for v, flag in self._dirs[u].items():
+                        if flag & mask and v not in seen:
+                            seen.add(v)
+                            layer.append(v)
+                else:
+                    for v, entries in self._nbr[u].items():
+                        if v not in seen and any(f & mask and counts(e) for e, f in entries):
+                            seen.add(v)
+                            layer.append(v)
+            if not layer:
+                break
+            layers.append(layer)
+            frontier = layer
+        return layers
+
+    def _strongest(
+        self,
+        layers: list[list[int]],
+        budget: int,
+        mask: int,
+        weight: Callable[[int], int],
+        counts: Callable[[int], bool] | None,
+    ) -> dict[int, int]:
+        """Keep up to ``budget`` nodes, layer by layer, preferring the strongest ties to those kept.
+
+        Returns ``{node: distance}``. A node of layer k is a candidate only if it has a tie to a
+        node kept from layer k-1; its strength is the sum of those ties' weights. Ties break by
+        label, then IRI, so the choice is deterministic.
+        """
+        if sum(len(layer) for layer in layers) <= budget:
+            return {n: d for d, layer in enumerate(layers) for n in layer}
+        kept = {layers[0][0]: 0}
+        previous = list(kept)
+        actors = self._actors
+        for distance, layer in enumerate(layers[1:], start=1):
+            room = budget - len(kept)
+            if room <= 0:
+                break
+            members = set(layer)
+            strength: dict[int, int] = {}
+            for u in previous:
+                row = self._nbr[u]
+                for v in _common(members, row):
+                    for eid, flag in row[v]:
+                        if flag & mask and (counts is None or counts(eid)):
+                            strength[v] = strength.get(v, 0) + weight(eid)
+            chosen = heapq.nsmallest(
+                room, strength, key=lambda n: (-strength[n], actors[n].label, actors[n].iri)
+            )
+            for n in chosen:
+                kept[n] = distance
+            previous = chosen
+        return kept
 
     def _materialise(
-        self, kept: dict[int, int], events: Callable[[int], tuple[Event, ...]], min_weight: int
-    ) -> nx.MultiDiGraph:
-        """The chosen nodes and every edge among them that counts, with centralities."""
-        g = nx.MultiDiGraph()
-        for i, distance in kept.items():
-            a = self._actors[i]
-            g.add_node(a.iri, iri=a.iri, label=a.label, kind=a.kind, distance=distance)
-        seen: set[int] = set()
+        self,
+        kept: dict[int, int],
+        events: Callable[[int], tuple[Event, ...]] | None,
+        min_weight: int,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Records of the chosen nodes and of every edge among them that counts, with degrees
+        and centralities computed on the way."""
+        ids, ends = self._ids, self._ends
+        degree = dict.fromkeys(kept, 0)
+        strength = dict.fromkeys(kept, 0)
+        neighbours: dict[int, set[int]] = {n: set() for n in kept}
+        edges: list[dict[str, Any]] = []
         for u in kept:
-            for eid, v, _ in self._adj[u]:
-                if v not in kept or eid in seen:
-                    continue
-                seen.add(eid)
-                evs = events(eid)
-                if len(evs) < min_weight:
+            row = self._nbr[u]
+            for v, eid in ((v, e) for v in _common(kept, row) for e, _ in row[v]):
+                if ends[eid][0] != u:
+                    continue  # each edge once, from its source
+                if events is None:
+                    w, (first, last), iris = self._weight[eid], self._spans[eid], self._iris[eid]
+                else:
+                    evs = events(eid)
+                    w, (first, last), iris = len(evs), _span(evs), tuple(e.iri for e in evs)
+                if w < min_weight:
                     continue
                 tie = self._ties[eid]
-                g.add_edge(tie.source, tie.target, key=tie.relation, **_edge_data(tie, evs))
-        _add_centrality(g)
-        return g
+                edges.append(
+                    {
+                        "id": f"{ids[u]}|{tie.relation}|{ids[v]}",
+                        "source": tie.source,
+                        "target": tie.target,
+                        "relation": tie.relation,
+                        "directed": tie.directed,
+                        "weight": w,
+                        "first": first,
+                        "last": last,
+                        "events": list(iris),
+                    }
+                )
+                degree[u] += 1
+                degree[v] += 1
+                strength[u] += w
+                strength[v] += w
+                neighbours[u].add(v)
+                neighbours[v].add(u)
+        n = len(kept)
+        nodes: list[dict[str, Any]] = []
+        for i, distance in kept.items():
+            a = self._actors[i]
+            nodes.append(
+                {
+                    "id": a.iri,
+                    "iri": a.iri,
+                    "label": a.label,
+                    "kind": a.kind,
+                    "distance": distance,
+                    "degree": degree[i],
+                    "weighted_degree": strength[i],
+                    "neighbours": len(neighbours[i]),
+                    "degree_centrality": round(len(neighbours[i]) / (n - 1), 6) if n > 1 else 0.0,
+                }
+            )
+        ties = sum(len(s) for s in neighbours.values()) // 2
+        if n * ties <= BETWEENNESS_MAX_WORK:
+            simple = nx.Graph()
+            simple.add_nodes_from(kept)
+            simple.add_edges_from((u, v) for u, vs in neighbours.items() for v in vs if u < v)
+            values = nx.betweenness_centrality(simple, normalized=True)
+            for node, i in zip(nodes, kept, strict=True):
+                node["betweenness"] = round(values[i], 6)
+        return nodes, edges
 
     # ------------------------------------------------------------------ paths
 
@@ -797,12 +951,12 @@ class ActorNetwork:
         while frontier and b not in preds:
             nxt: dict[int, list[int]] = {}
             for u in frontier:
-                for eid, v, _ in self._adj[u]:
-                    if v not in preds and ok(eid):
+                for v, entries in self._nbr[u].items():
+                    if v not in preds and any(ok(e) for e, _ in entries):
                         nxt.setdefault(v, []).append(u)
             for v, us in nxt.items():
-                preds[v] = sorted(set(us), key=lambda i: self._actors[i].label)
-            frontier = sorted(nxt, key=lambda i: self._actors[i].label)
+                preds[v] = sorted(set(us), key=lambda i: (self._actors[i].label, i))
+            frontier = list(nxt)
         if b not in preds:
             return []
 
@@ -823,46 +977,107 @@ class ActorNetwork:
     def _path(self, nodes: list[int], ok: Callable[[int], bool]) -> Path:
         hops = []
         for u, v in itertools.pairwise(nodes):
-            ties = tuple(self._ties[eid] for eid, w, _ in self._adj[u] if w == v and ok(eid))
+            ties = tuple(self._ties[eid] for eid, _ in self._nbr[u][v] if ok(eid))
             hops.append(Hop(self._actors[u], self._actors[v], ties))
         return Path(tuple(self._actors[i] for i in nodes), tuple(hops))
 
 
 # ---------------------------------------------------------------------------- reading the store
+#
+# The store is read with scans only (one triple pattern per row, joined here in dicts): on a
+# large on-disk store each per-row lookup of a SPARQL join costs more than decoding the row, so
+# the derivation rule of graph/queries/derive_edges.rq is applied in Python, to the letter, over
+# scans. tests/graph/test_networks.py checks that the result is exactly the edges graph.
+
+
+def _rows(store: Store, name: str) -> Iterator[tuple[str | None, ...]]:
+    return store.query(canned(name)).values()
 
 
 def _read_relations(store: Store) -> dict[str, bool]:
     """relation name → whether it is symmetric (the ontology's, plus ``memberOf``)."""
     relations: dict[str, bool] = {AFFILIATION: False}
-    for p, symmetric in store.query(canned("network_relations")).values():
+    for p, symmetric in _rows(store, "network_relations"):
         assert p is not None
         relations[local_name(p)] = symmetric == "true"
     return relations
 
 
-def _read_event_types(store: Store) -> dict[str, str]:
-    """event IRI → the local name of its most specific class."""
-    types: dict[str, str] = {}
-    for event, cls in store.query(canned("network_event_types")).values():
+def _most_specific(rows: Iterable[tuple[str | None, ...]]) -> dict[str, str]:
+    """``(subject, class, depth)`` rows → subject → the local name of its deepest class."""
+    best: dict[str, tuple[int, str]] = {}
+    for subject, cls, depth in rows:
+        assert subject is not None and cls is not None and depth is not None
+        key = (-int(depth), local_name(cls))
+        if subject not in best or key < best[subject]:
+            best[subject] = key
+    return {subject: name for subject, (_, name) in best.items()}
+
+
+def _read_ties(store: Store, relations: dict[str, bool]) -> list[Tie]:
+    """The derived edges with the events behind each, by the rule of ``derive_edges.rq``:
+    symmetric relations between every two participants, others from the agent to each target,
+    speech acts from the agent to each addressee, memberships from member to organisation;
+    events marked Negated or Hypothetical derive nothing."""
+    derives: dict[str, tuple[str | None, bool]] = {}  # class → (relation, is a speech act)
+    for cls, relation, speech in _rows(store, "network_event_classes"):
+        assert cls is not None
+        derives[cls] = (local_name(relation) if relation else None, speech == "true")
+    classes: dict[str, list[str]] = {}
+    depth_rows: list[tuple[str | None, ...]] = []
+    for row in _rows(store, "network_event_types"):
+        event, cls, _ = row
         assert event is not None and cls is not None
-        name = local_name(cls)
-        types[event] = min(types.get(event, name), name)  # deterministic if several
-    return types
+        classes.setdefault(event, []).append(cls)
+        depth_rows.append(row)
+    kinds = _most_specific(depth_rows)
+    excluded = {e for (e,) in _rows(store, "network_excluded_events")}
+    roles: dict[str, dict[str, list[str]]] = {}
+    for event, role, actor in _rows(store, "network_roles"):
+        assert event is not None and role is not None and actor is not None
+        roles.setdefault(event, {}).setdefault(role, []).append(actor)
+    participants: dict[str, set[str]] = {}
+    for event, actor in _rows(store, "network_symmetric_participants"):
+        assert event is not None and actor is not None
+        participants.setdefault(event, set()).add(actor)
+    dates: dict[str, tuple[str | None, str | None]] = {}
+    for event, day, earliest, latest in _rows(store, "network_dates"):
+        assert event is not None
+        lo, hi = dates.get(event, (None, None))
+        dates[event] = (day or earliest or lo, day or latest or hi)
 
-
-def _read_ties(store: Store, relations: dict[str, bool], types: dict[str, str]) -> list[Tie]:
-    """The derived edges with their events (a symmetric relation once, as source < target)."""
-    events: dict[str, Event] = {}
     grouped: dict[tuple[str, str, str], dict[str, Event]] = {}
-    for s, p, o, sym, iri, day, earliest, latest in store.query(canned("network_edges")).values():
-        assert s is not None and p is not None and o is not None and iri is not None
-        if sym == "true" and o < s:
-            s, o = o, s
-        event = events.get(iri)
-        if event is None:
-            event = Event(iri, types.get(iri, "PoliticalEvent"), day or earliest, day or latest)
-            events[iri] = event
-        grouped.setdefault((s, local_name(p), o), {})[iri] = event
+
+    def add(s: str, relation: str, o: str, event: Event) -> None:
+        if s != o:
+            if not relations.get(relation, False) or s < o:
+                grouped.setdefault((s, relation, o), {})[event.iri] = event
+            else:
+                grouped.setdefault((o, relation, s), {})[event.iri] = event
+
+    for iri, event_classes in classes.items():
+        if iri in excluded:
+            continue
+        event = Event(iri, kinds[iri], *dates.get(iri, (None, None)))
+        mine = roles.get(iri, {})
+        for cls in event_classes:
+            relation, speech = derives.get(cls, (None, False))
+            if relation is not None and relations.get(relation, False):
+                people = sorted(participants.get(iri, ()))
+                for i, a in enumerate(people):
+                    for b in people[i + 1 :]:
+                        add(a, relation, b, event)
+            elif relation is not None:
+                for a in mine.get("a", ()):
+                    for o in mine.get("t", ()):
+                        add(a, relation, o, event)
+            if speech:
+                for a in mine.get("a", ()):
+                    for o in mine.get("d", ()):
+                        add(a, "addressed", o, event)
+    for ms, member, organisation, day in _rows(store, "network_memberships"):
+        assert ms is not None and member is not None and organisation is not None
+        add(member, AFFILIATION, organisation, Event(ms, "Membership", day, day))
     return [
         Tie(s, o, r, tuple(sorted(evs.values(), key=_event_order)), not relations.get(r, False))
         for (s, r, o), evs in grouped.items()
@@ -871,79 +1086,43 @@ def _read_ties(store: Store, relations: dict[str, bool], types: dict[str, str]) 
 
 def _read_actors(store: Store) -> list[Actor]:
     """Every actor with its label, most specific class and other names."""
-    found: dict[str, tuple[str, str]] = {}
-    for iri, kind, label in store.query(canned("network_actors")).values():
-        assert iri is not None and kind is not None
-        found.setdefault(iri, (label or local_name(iri), local_name(kind)))
+    kinds = _most_specific(_rows(store, "network_actors"))
+    labels: dict[str, str] = {}
+    for subject, label in _rows(store, "network_labels"):
+        assert subject is not None and label is not None
+        if subject in kinds:
+            labels[subject] = min(labels.get(subject, label), label)
     names: dict[str, set[str]] = {}
-    for iri, name in store.query(canned("network_names")).values():
-        assert iri is not None and name is not None
-        names.setdefault(iri, set()).add(name)
-    return [
-        Actor(iri, label, kind, tuple(sorted(names.get(iri, set()) - {label})))
-        for iri, (label, kind) in sorted(found.items())
-    ]
+    for subject, name in _rows(store, "network_names"):
+        assert subject is not None and name is not None
+        if subject in kinds:
+            names.setdefault(subject, set()).add(name)
+    out = []
+    for iri in sorted(kinds):
+        label = labels.get(iri, local_name(iri))
+        out.append(Actor(iri, label, kinds[iri], tuple(sorted(names.get(iri, set()) - {label}))))
+    return out
 
 
 # ---------------------------------------------------------------------------- helpers
 
 
+def _union(flags: Iterable[int]) -> int:
+    out = 0
+    for f in flags:
+        out |= f
+    return out
+
+
+def _common(few: Collection[int], row: dict[int, Any]) -> Iterable[int]:
+    """The members of ``few`` that are keys of ``row``, walking whichever is smaller."""
+    if len(few) < len(row):
+        return [v for v in few if v in row]
+    return [v for v in row if v in few]
+
+
 def _event_order(e: Event) -> tuple[str, str]:
     return (e.earliest or e.latest or "9999", e.iri)
-
-
-def _bfs_layers(
-    center: int, radius: int, steps: Callable[[int], Iterable[tuple[int, int]]]
-) -> list[list[int]]:
-    """Breadth-first layers: ``[[center], [distance 1], …]`` up to ``radius``."""
-    seen = {center}
-    layers = [[center]]
-    queue = deque([center])
-    for _ in range(radius):
-        layer: list[int] = []
-        for _ in range(len(queue)):
-            u = queue.popleft()
-            for v, _w in steps(u):
-                if v not in seen:
-                    seen.add(v)
-                    layer.append(v)
-                    queue.append(v)
-        if not layer:
-            break
-        layers.append(layer)
-    return layers
-
-
-def _strongest(
-    layers: list[list[int]],
-    steps: Callable[[int], Iterable[tuple[int, int]]],
-    budget: int,
-    key: Callable[[int], tuple[str, str]],
-) -> dict[int, int]:
-    """Keep up to ``budget`` nodes, layer by layer, preferring the strongest ties to those kept.
-
-    Returns ``{node: distance}``. A node of layer k is a candidate only if it has a tie to a node
-    kept from layer k-1; its strength is the sum of those ties' weights.
-    """
-    kept = {layers[0][0]: 0}
-    if sum(len(layer) for layer in layers) <= budget:
-        return {n: d for d, layer in enumerate(layers) for n in layer}
-    previous = list(kept)
-    for distance, layer in enumerate(layers[1:], start=1):
-        room = budget - len(kept)
-        if room <= 0:
-            break
-        members = set(layer)
-        strength: dict[int, int] = {}
-        for u in previous:
-            for v, w in steps(u):
-                if v in members:
-                    strength[v] = strength.get(v, 0) + w
-        chosen = sorted(strength, key=lambda n: (-strength[n], key(n)))[:room]
-        for n in chosen:
-            kept[n] = distance
-        previous = chosen
-    return kept
 
 
 def _span(events: Iterable[Event]) -> tuple[str | None, str | None]:
@@ -954,51 +1133,15 @@ def _span(events: Iterable[Event]) -> tuple[str | None, str | None]:
     return (min(lows) if lows else None, max(highs) if highs else None)
 
 
-def _edge_data(tie: Tie, events: tuple[Event, ...]) -> dict[str, Any]:
-    first, last = _span(events)
-    return {
-        "relation": tie.relation,
-        "directed": tie.directed,
-        "weight": len(events),
-        "first": first,
-        "last": last,
-        "events": [e.iri for e in events],
-    }
-
-
-def _add_centrality(g: nx.MultiDiGraph) -> None:
-    """Degree, distinct neighbours, degree centrality and (when small) betweenness, as node data.
-
-    Centrality is over the undirected simple projection: a tie is a tie whatever its direction
-    and however many relations it carries.
-    """
-    n = g.number_of_nodes()
-    simple = nx.Graph(g.to_undirected(as_view=True))
-    simple.remove_edges_from(nx.selfloop_edges(simple))
-    for node, data in g.nodes(data=True):
-        neighbours = simple.degree(node)
-        data["degree"] = g.degree(node)
-        data["weighted_degree"] = g.degree(node, weight="weight")
-        data["neighbours"] = neighbours
-        data["degree_centrality"] = round(neighbours / (n - 1), 6) if n > 1 else 0.0
-    if n <= BETWEENNESS_MAX_NODES:
-        for node, value in nx.betweenness_centrality(simple, normalized=True).items():
-            g.nodes[node]["betweenness"] = round(value, 6)
-
-
 # ---------------------------------------------------------------------------- writers
-
-
-def _edge_id(source: str, target: str, relation: str) -> str:
-    return f"{local_name(source)}|{relation}|{local_name(target)}"
 
 
 def to_cytoscape(ego: EgoNetwork) -> dict[str, Any]:
     """Cytoscape.js elements JSON, plus a ``summary`` (center, radius, counts, omitted, filters).
 
-    Node ``data``: id (the IRI), iri, label, kind, distance, degree, neighbours, degree_centrality
-    (and betweenness when small). Edge ``data``: id, source, target, relation, directed, weight,
-    first, last, events (IRIs).
+    Node ``data``: id (the IRI), iri, label, kind, distance, degree, weighted_degree, neighbours,
+    degree_centrality (and betweenness when small). Edge ``data``: id, source, target, relation,
+    directed, weight, first, last, events (IRIs).
 
     Examples
     --------
@@ -1007,12 +1150,8 @@ def to_cytoscape(ego: EgoNetwork) -> dict[str, Any]:
     >>> out["elements"]["edges"][0]["data"]["events"], out["summary"]["omitted"]
     (['ex:e1'], 0)
     """
-    g = ego.graph
-    nodes = [{"data": {"id": n, **data}} for n, data in g.nodes(data=True)]
-    edges = [
-        {"data": {"id": _edge_id(s, t, k), "source": s, "target": t, **data}}
-        for s, t, k, data in g.edges(keys=True, data=True)
-    ]
+    nodes = [{"data": n} for n in ego.nodes]
+    edges = [{"data": e} for e in ego.edges]
     return {"elements": {"nodes": nodes, "edges": edges}, "summary": ego.summary}
 
 
@@ -1045,10 +1184,16 @@ def _scalar_copy(ego: EgoNetwork) -> nx.MultiDiGraph:
     summary = ego.summary
     g.graph.update(flat({k: v for k, v in summary.items() if k != "filters"}))
     g.graph.update(flat({f"filter_{k}": v for k, v in summary["filters"].items()}))
-    for n, data in ego.graph.nodes(data=True):
-        g.add_node(n, **flat(data))
-    for s, t, k, data in ego.graph.edges(keys=True, data=True):
-        g.add_edge(s, t, key=k, id=_edge_id(s, t, k), **flat(data))
+    g.add_nodes_from((n["id"], flat({k: v for k, v in n.items() if k != "id"})) for n in ego.nodes)
+    g.add_edges_from(
+        (
+            e["source"],
+            e["target"],
+            e["relation"],
+            flat({k: v for k, v in e.items() if k not in _ENDS}),
+        )
+        for e in ego.edges
+    )
     return g
 
 

@@ -149,11 +149,17 @@ class _Scan:
     prev2: tuple[str, str] = ("", "")
     clause: bool = False  # inside a projection or solution modifiers: "(" opens an expression
     values_next: bool = False  # the next "{" opens a VALUES data block
-    service_pname: bool = False  # the previous token was `SERVICE:x` (a prefix named like the keyword)
+    # the previous token was `SERVICE:x`, which the engine may read as SERVICE and `:x`
+    service_pname: bool = False
 
     def copy(self) -> _Scan:
         return _Scan(
-            list(self.stack), self.prev, self.prev2, self.clause, self.values_next, self.service_pname
+            list(self.stack),
+            self.prev,
+            self.prev2,
+            self.clause,
+            self.values_next,
+            self.service_pname,
         )
 
 
@@ -183,10 +189,8 @@ class _Guard:
     # for SERVICE, starting where an uncertain "<" was read the other way.
     def _scan(self, pos: int, st: _Scan, *, primary: bool) -> None:
         text, n = self.text, len(self.text)
-        expect_from = 0  # 1: after FROM, 2: after FROM NAMED
-        expect_prefix: str | None = None  # after PREFIX p: the IRI comes next
-        expect_base = False
-        prologue = True
+        pending = ""  # what the prologue or a dataset clause expects next
+        prefix = ""
         match = _TOKEN.match
         while pos < n:
             m = match(text, pos)
@@ -197,16 +201,14 @@ class _Guard:
                 pos = m.end()
                 continue
             value = m.group()
+            pos = m.end()
             if kind == "IRI":
-                kind, end = self._angle(m, st, primary=primary)
+                kind, pos = self._angle(m, st, primary=primary)
                 if kind == "OP":
                     value = "<"
-                pos = end
-            else:
-                pos = m.end()
             upper = value.upper() if kind == "WORD" else value
 
-            # -- SSRF: SERVICE in any reading
+            # SSRF: SERVICE, in every reading
             if st.service_pname and value == "{":
                 raise _refuse_service()
             st.service_pname = False
@@ -215,45 +217,42 @@ class _Guard:
             if kind == "PNAME" and value.split(":", 1)[0].upper() == "SERVICE":
                 st.service_pname = True
 
-            if primary:
-                # -- the prologue, the form, updates and the dataset clauses (top level only)
-                if expect_prefix is not None:
+            # The prologue, the form, updates and dataset clauses live at the top level.
+            if primary and not st.stack:
+                if pending == "prefix-name":
+                    prefix, pending = (
+                        value.split(":", 1)[0],
+                        "prefix-iri" if kind == "PNAME" else "",
+                    )
+                elif pending == "prefix-iri":
                     if kind == "IRI":
-                        self.prefixes[expect_prefix] = self._resolve(value[1:-1])
-                    expect_prefix = None
-                elif expect_base:
+                        self.prefixes[prefix] = self._resolve(value[1:-1])
+                    pending = ""
+                elif pending == "base":
                     if kind == "IRI":
                         self.base = self._resolve(value[1:-1])
-                    expect_base = False
-                elif expect_from:
-                    if kind == "WORD" and upper == "NAMED" and expect_from == 1:
-                        expect_from = 2
-                    else:
-                        self._dataset(kind, value, named=expect_from == 2)
-                        expect_from = 0
-                elif not st.stack and kind == "WORD":
+                    pending = ""
+                elif pending == "from" and kind == "WORD" and upper == "NAMED":
+                    pending = "from-named"
+                elif pending in ("from", "from-named"):
+                    self._dataset(kind, value, named=pending == "from-named")
+                    pending = ""
+                elif kind == "WORD":
                     if upper in _UPDATE_WORDS:
                         raise QueryRefused(
                             f"{upper} is SPARQL Update: this endpoint is read-only and runs queries "
                             "only (SELECT, ASK, CONSTRUCT, DESCRIBE)"
                         )
-                    if prologue and upper == "PREFIX":
-                        expect_prefix = ""
-                    elif prologue and upper == "BASE":
-                        expect_base = True
+                    if upper == "PREFIX":
+                        pending = "prefix-name"
+                    elif upper == "BASE":
+                        pending = "base"
                     elif upper == "FROM":
-                        expect_from = 1
-                    elif prologue and upper in _FORMS:
+                        pending = "from"
+                    elif upper in _FORMS and self.form is None:
                         self.form = _FORMS[upper]
-                        prologue = False
-                    else:
-                        prologue = False
-                elif not st.stack and kind == "PNAME" and expect_prefix is None:
+                elif kind == "PNAME":
                     self._keyword_pname(value)
-                if expect_prefix == "" and kind == "PNAME" and st.prev[1].upper() == "PREFIX":
-                    expect_prefix = value[:-1] if value.endswith(":") else value.split(":", 1)[0]
-                if kind not in ("WORD", "PNAME", "IRI") and not st.stack and prologue:
-                    prologue = value == "PREFIX"
 
             self._brackets(kind, upper, st)
             st.prev2, st.prev = st.prev, (kind, upper)
@@ -282,10 +281,13 @@ class _Guard:
         # Code inside the span (the other reading) must not hide SERVICE either.
         if "service" in inner.lower():
             for sub in _TOKEN.finditer(inner):
-                if sub.lastgroup == "WORD" and sub.group().upper() == "SERVICE":
-                    rest = inner[sub.end() :].lstrip()
+                word = sub.group()
+                if sub.lastgroup == "PNAME" and word.split(":", 1)[0].upper() == "SERVICE":
+                    raise _refuse_service()  # SERVICE:x
+                if sub.lastgroup == "WORD" and word.upper() == "SERVICE":
+                    rest = inner[sub.end() :]
                     if rest[:1] in ("?", "$", ":") or rest[:1].isalpha():
-                        raise _refuse_service()
+                        raise _refuse_service()  # SERVICE?x
         if as_operator:
             return "OP", m.start() + 1
         return "IRI", m.end()
@@ -504,7 +506,7 @@ def service_description(endpoint: str, named_graphs: Iterable[str]) -> Graph:
 @dataclass(frozen=True)
 class _Request:
     query: str
-    fmt: ResultsFormat | RDFFormat
+    fmt: str  # "ResultsFormat.JSON", "RDFFormat.TURTLE"… (the enums hold pyoxigraph objects)
     max_rows: int
     default_graphs: tuple[str, ...] | None
     named_graphs: tuple[str, ...] | None
@@ -542,7 +544,13 @@ def _error(exc: Exception) -> _Reply:
     if isinstance(exc, ActorGraphError):
         line, column = getattr(exc, "line", None), getattr(exc, "column", None)
         return ("error", type(exc).__name__, exc.message, line, column)
-    return ("error", "StoreUnavailable", f"the query failed: {type(exc).__name__}: {exc}", None, None)
+    return (
+        "error",
+        "StoreUnavailable",
+        f"the query failed: {type(exc).__name__}: {exc}",
+        None,
+        None,
+    )
 
 
 def _open(checkpoint: str, isolated: bool) -> tuple[Store, _Reply]:
@@ -588,7 +596,8 @@ def _answer(store: Store, request: _Request) -> _Reply:
         else [URIRef(g) for g in request.named_graphs],
         base_iri=request.base_iri,
     )
-    fmt = request.fmt
+    family, _, name = request.fmt.partition(".")
+    fmt: ResultsFormat | RDFFormat = (RDFFormat if family == "RDFFormat" else ResultsFormat)[name]
     if result.kind is QueryKind.GRAPH and not isinstance(fmt, RDFFormat):
         fmt = RDFFormat.TURTLE
     elif result.kind is not QueryKind.GRAPH and not isinstance(fmt, ResultsFormat):
@@ -611,7 +620,7 @@ class QueryPool:
     Each worker opens the read-only checkpoint ``checkpoint`` (made by ``Store.checkpoint``).
     :meth:`run` sends a query to an idle worker; a worker that runs past ``timeout`` is killed
     (SIGKILL) and replaced, and the caller gets :class:`QueryTimeout` before any byte was sent.
-    A slow query holds one worker only; when every worker stays busy for ``timeout``, callers get
+    A slow query holds one worker only; when every worker stays busy for ``wait``, callers get
     :class:`EndpointBusy`. Workers come from a ``forkserver`` (never ``fork``: this process holds
     RocksDB and threads).
 
@@ -619,17 +628,21 @@ class QueryPool:
     ----------
     checkpoint : a checkpoint directory no process writes to.
     workers : how many queries may run at once.
-    timeout : seconds a query may run (and a caller may wait for a free worker).
+    timeout : seconds a query may run.
+    wait : seconds a caller may wait for a free worker (default: ``timeout``).
 
     Raises
     ------
     StoreUnavailable : no worker could open the checkpoint.
     """
 
-    def __init__(self, checkpoint: Path, *, workers: int, timeout: float) -> None:
+    def __init__(
+        self, checkpoint: Path, *, workers: int, timeout: float, wait: float | None = None
+    ) -> None:
         if workers < 1:
             raise ValueError("a QueryPool needs at least one worker")
         self.timeout = timeout
+        self.wait = timeout if wait is None else wait
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["graph.sparql"])
         self._cond = threading.Condition()
@@ -691,12 +704,12 @@ class QueryPool:
         InvalidInput : a syntax error, with line and column.
         QueryRefused : the result has more than ``max_rows`` rows (or triples).
         QueryTimeout : the query ran past the time limit; it was stopped.
-        EndpointBusy : every worker stayed busy for the whole time limit.
+        EndpointBusy : every worker stayed busy for ``wait`` seconds.
         StoreUnavailable : the pool is closed, or a worker died.
         """
         request = _Request(
             query,
-            result_format,
+            f"{type(result_format).__name__}.{result_format.name}",
             max_rows,
             None if default_graphs is None else tuple(default_graphs),
             None if named_graphs is None else tuple(named_graphs),
@@ -718,7 +731,9 @@ class QueryPool:
             if worker is not None:
                 self._discard(worker, f"died ({exc})")
                 worker = None
-            raise StoreUnavailable("the query worker died while running the query; try again") from exc
+            raise StoreUnavailable(
+                "the query worker died while running the query; try again"
+            ) from exc
         finally:
             if worker is not None:
                 self._release(worker)
@@ -781,7 +796,7 @@ class QueryPool:
 
     # ---------------------------------------------------------------------------- workers
     def _acquire(self) -> _Worker:
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + self.wait
         with self._cond:
             while not self._idle:
                 if self._closed:
@@ -791,7 +806,7 @@ class QueryPool:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise EndpointBusy(
-                        f"every query worker stayed busy for {self.timeout:g} s; try again shortly"
+                        f"every query worker stayed busy for {self.wait:g} s; try again shortly"
                     )
                 self._cond.wait(remaining)
             return self._idle.pop()
@@ -850,9 +865,12 @@ class QueryPool:
                 raise OSError(reply[2])
             worker, graphs = _Worker(process, parent, checkpoint, bool(reply[2])), reply[3]
             if not worker.isolated:
-                log.warning("query worker %s keeps network access; the query guard stands alone", key)
+                log.warning(
+                    "query worker %s keeps network access; the query guard stands alone", key
+                )
         except (EOFError, OSError) as exc:
-            log.error("could not start a query worker on %s: %s", checkpoint, exc)
+            if not self._closed:  # at shutdown the checkpoint may be gone already
+                log.error("could not start a query worker on %s: %s", checkpoint, exc)
         with self._cond:
             self._starting.pop(key, None)
             if worker is not None and self._closed:

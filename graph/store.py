@@ -15,18 +15,21 @@ Guarantees:
 
 from __future__ import annotations
 
+import csv
 import enum
+import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from graph.errors import InvalidInput, StoreUnavailable
+from graph.errors import InvalidInput, QueryRefused, StoreUnavailable
 from graph.namespaces import PREFIXES
 
 if TYPE_CHECKING:
@@ -157,14 +160,22 @@ class QueryResult:
             yield row
 
     def values(self) -> Iterator[tuple[str | None, ...]]:
-        """SELECT solutions as tuples of plain text (an IRI, or a literal's lexical form; None when
-        unbound), in projection order. For bulk reads: about 3× faster than :meth:`rows`."""
+        """SELECT solutions as tuples of plain text (an IRI, a literal's lexical form, a blank
+        node's id) in projection order, None when unbound.
+
+        For bulk reads: the terms are decoded by pyoxigraph's own CSV writer and read back with
+        :mod:`csv`, several times faster than :meth:`rows`. The price: an empty literal reads as
+        None, and language tags and datatypes are dropped.
+        """
         if self.kind is not QueryKind.SELECT:
             raise TypeError("values() is for SELECT results")
         assert isinstance(self._raw, ox.QuerySolutions)
-        width = range(len(self.variables))
-        for solution in self._raw:
-            yield tuple(None if (v := solution[i]) is None else v.value for i in width)
+        data = self._raw.serialize(format=ox.QueryResultsFormat.CSV)
+        assert data is not None
+        reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+        next(reader, None)  # the header
+        for row in reader:
+            yield tuple([v or None for v in row])
 
     def boolean(self) -> bool:
         if self.kind is not QueryKind.ASK:
@@ -179,20 +190,69 @@ class QueryResult:
         for t in self._raw:
             yield from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)
 
-    def serialize(self, fmt: ResultsFormat | RDFFormat) -> bytes:
-        """Serialise with pyoxigraph's own writers (fast; consumes the result)."""
+    def serialize(self, fmt: ResultsFormat | RDFFormat, *, max_rows: int | None = None) -> bytes:
+        """Serialise with pyoxigraph's own writers (fast; consumes the result).
+
+        With ``max_rows``, a result of more rows (SELECT) or triples (CONSTRUCT/DESCRIBE) is
+        refused rather than cut short, and is not read far past the cap.
+
+        Raises:
+            QueryRefused: the result has more than ``max_rows`` rows or triples.
+        """
         if self.kind is QueryKind.GRAPH:
             if not isinstance(fmt, RDFFormat):
                 raise TypeError("CONSTRUCT/DESCRIBE results serialise as RDF")
             assert isinstance(self._raw, ox.QueryTriples)
-            out = ox.serialize(self._raw, format=fmt.ox_format, prefixes=_prefixes_for(fmt))
+            triples: Iterable[ox.Triple] = self._raw
+            if max_rows is not None:
+                triples = list(itertools.islice(self._raw, max_rows + 1))
+                if len(triples) > max_rows:
+                    raise _too_many(max_rows, "triples")
+            out = ox.serialize(triples, format=fmt.ox_format, prefixes=_prefixes_for(fmt))
+        elif not isinstance(fmt, ResultsFormat):
+            raise TypeError("SELECT/ASK results serialise as SPARQL results")
+        elif isinstance(self._raw, ox.QuerySolutions) and max_rows is not None:
+            # TSV has one line per row, so counting lines while pyoxigraph writes counts rows
+            # exactly and stops a huge result early; other formats are re-written from it.
+            sink = _RowCounter(max_rows)
+            try:
+                self._raw.serialize(sink, format=ox.QueryResultsFormat.TSV)
+            except _TooManyRows:
+                raise _too_many(max_rows, "rows") from None
+            out = sink.getvalue()
+            if fmt is not ResultsFormat.TSV:
+                parsed = ox.parse_query_results(out, format=ox.QueryResultsFormat.TSV)
+                out = parsed.serialize(format=fmt.ox_format)
         else:
-            if not isinstance(fmt, ResultsFormat):
-                raise TypeError("SELECT/ASK results serialise as SPARQL results")
             assert isinstance(self._raw, ox.QuerySolutions | ox.QueryBoolean)
             out = self._raw.serialize(format=fmt.ox_format)
         assert out is not None
         return out
+
+
+class _TooManyRows(Exception):
+    pass
+
+
+class _RowCounter(io.BytesIO):
+    """A sink for pyoxigraph's TSV writer that stops it past ``limit`` rows (plus the header)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self._lines_left = limit + 1
+
+    def write(self, data: Any) -> int:
+        self._lines_left -= bytes(data).count(b"\n")
+        if self._lines_left < 0:
+            raise _TooManyRows
+        return super().write(data)
+
+
+def _too_many(cap: int, what: str) -> QueryRefused:
+    return QueryRefused(
+        f"the result has more than {cap:,} {what}, the cap (setting ACTORGRAPH_MAX_RESULT_ROWS); "
+        "add LIMIT (and OFFSET to page through it)"
+    )
 
 
 def _prefixes_for(fmt: RDFFormat) -> dict[str, str] | None:

@@ -114,7 +114,9 @@ class NodeData(BaseModel):
     degree_centrality: float = Field(
         description="Distinct neighbours / (nodes - 1), in the ego network."
     )
-    betweenness: float | None = Field(None, description="Only for ego networks of up to 150 nodes.")
+    betweenness: float | None = Field(
+        None, description="Only for small ego networks (nodes × edges ≤ 5,000)."
+    )
 
 
 class EdgeData(BaseModel):

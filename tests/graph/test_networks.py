@@ -411,3 +411,15 @@ def test_graphml_parses_back(taliban: EgoNetwork) -> None:
 def test_gexf_parses_back(taliban: EgoNetwork) -> None:
     g = nx.read_gexf(io.BytesIO(to_gexf(taliban)))
     _same(g, taliban)
+
+
+def test_the_index_holds_exactly_the_edges_graph(net: ActorNetwork, reference: nx.MultiDiGraph) -> None:
+    """The index applies derive_edges.rq over scans; it must agree with what the build stored."""
+    stored = {(s, k, o) for s, o, k in reference.edges(keys=True)}
+    indexed: set[tuple[str, str, str]] = set()
+    for tie in net.ties:
+        indexed.add((tie.source, tie.relation, tie.target))
+        if not tie.directed:
+            indexed.add((tie.target, tie.relation, tie.source))
+        assert tie.events
+    assert indexed == stored

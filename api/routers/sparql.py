@@ -1,0 +1,446 @@
+"""``/sparql``: the SPARQL 1.1 Protocol for queries, read-only and bounded.
+
+* ``GET /sparql?query=…``, ``POST`` form-encoded (``query=…``) and ``POST application/sparql-query``;
+  ``default-graph-uri`` / ``named-graph-uri`` set the dataset (they override the query's own
+  ``FROM``); without any, the default graph is the union of all graphs.
+* Results are negotiated (``Accept`` with q-values, or ``format=``): SELECT/ASK as SPARQL JSON
+  (default), XML, CSV, TSV; CONSTRUCT/DESCRIBE as Turtle (default), N-Triples, JSON-LD, RDF/XML.
+* ``GET /sparql`` without a query returns the Service Description.
+* Refused before evaluation (:func:`graph.sparql.check_query`): updates, ``SERVICE``, datasets
+  outside the store's graphs, queries over the length cap. Every query runs in a worker process
+  under ``ACTORGRAPH_QUERY_TIMEOUT``; a timeout is a 503 problem+json, never a truncated 200.
+
+Common prefixes (``ag:``, ``actor:``, ``event:``, ``sem:``, ``rdfs:``, ``skos:``…) are declared
+for every query, so ``PREFIX`` lines are optional.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from api.deps import RuntimeDep
+from api.negotiation import negotiate
+from api.runtime import Runtime
+from graph.errors import InvalidInput, QueryRefused
+from graph.namespaces import graph_iri
+from graph.sparql import QueryForm, check_graphs, check_query, service_description
+from graph.store import RDFFormat, ResultsFormat
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/sparql", tags=["SPARQL"])
+
+RESULTS = (ResultsFormat.JSON, ResultsFormat.XML, ResultsFormat.CSV, ResultsFormat.TSV)
+GRAPHS = (RDFFormat.TURTLE, RDFFormat.NTRIPLES, RDFFormat.JSONLD, RDFFormat.RDFXML)
+DESCRIPTION_FORMATS = (RDFFormat.TURTLE, RDFFormat.JSONLD, RDFFormat.NTRIPLES, RDFFormat.RDFXML)
+#: Other names clients use for our media types (SPARQLWrapper sends ``application/json`` too).
+ALIASES: dict[str, list[str]] = {
+    ResultsFormat.JSON.media_type: ["application/json"],
+    ResultsFormat.XML.media_type: ["application/xml", "text/xml"],
+    RDFFormat.TURTLE.media_type: ["application/x-turtle"],
+    RDFFormat.JSONLD.media_type: ["application/json"],
+    RDFFormat.RDFXML.media_type: ["application/xml", "text/xml"],
+}
+#: ``format=`` values: short names or the media types themselves.
+RESULT_NAMES: dict[str, ResultsFormat] = {
+    "json": ResultsFormat.JSON,
+    "xml": ResultsFormat.XML,
+    "csv": ResultsFormat.CSV,
+    "tsv": ResultsFormat.TSV,
+    **{f.media_type: f for f in RESULTS},
+}
+GRAPH_NAMES: dict[str, RDFFormat] = {
+    "turtle": RDFFormat.TURTLE,
+    "ttl": RDFFormat.TURTLE,
+    "ntriples": RDFFormat.NTRIPLES,
+    "nt": RDFFormat.NTRIPLES,
+    "jsonld": RDFFormat.JSONLD,
+    "json-ld": RDFFormat.JSONLD,
+    "json": RDFFormat.JSONLD,
+    "rdfxml": RDFFormat.RDFXML,
+    "xml": RDFFormat.RDFXML,
+    **{f.media_type: f for f in GRAPHS},
+}
+_RDFLIB_NAMES = {
+    RDFFormat.TURTLE: "turtle",
+    RDFFormat.JSONLD: "json-ld",
+    RDFFormat.NTRIPLES: "nt",
+    RDFFormat.RDFXML: "xml",
+}
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+
+# ------------------------------------------------------------------------- OpenAPI examples
+ACCUSATIONS = """SELECT ?event ?date ?accuser ?quote WHERE {
+  ?event a ag:Accusation ; ag:target actor:russia ;
+         ag:agent ?accuser ; ag:quote ?quote .
+  OPTIONAL { ?event sem:hasTimeStamp ?date }
+} ORDER BY ?date LIMIT 20"""
+KINDS = """SELECT ?kind (COUNT(?actor) AS ?actors) WHERE {
+  ?actor a ?kind . ?kind rdfs:subClassOf* ag:Actor .
+} GROUP BY ?kind ORDER BY DESC(?actors)"""
+ASK = "ASK { actor:john-nicholson ag:accused actor:russia }"
+CONSTRUCT = "CONSTRUCT { actor:taliban ?p ?o } WHERE { actor:taliban ?p ?o }"
+QUERY_EXAMPLES: dict[str, Any] = {
+    "accusations": {"summary": "Accusations against Russia, with the quote", "value": ACCUSATIONS},
+    "kinds": {"summary": "Actors per kind", "value": KINDS},
+    "ask": {"summary": "Did John Nicholson accuse Russia?", "value": ASK},
+    "construct": {"summary": "Everything said about the Taliban (CONSTRUCT)", "value": CONSTRUCT},
+}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "SELECT/ASK results, or RDF for CONSTRUCT/DESCRIBE, as negotiated.",
+        "content": {
+            ResultsFormat.JSON.media_type: {
+                "example": {
+                    "head": {"vars": ["kind", "actors"]},
+                    "results": {
+                        "bindings": [
+                            {
+                                "kind": {
+                                    "type": "uri",
+                                    "value": "https://w3id.org/actorgraph/ontology#Person",
+                                },
+                                "actors": {
+                                    "type": "literal",
+                                    "value": "20",
+                                    "datatype": "http://www.w3.org/2001/XMLSchema#integer",
+                                },
+                            }
+                        ]
+                    },
+                }
+            },
+            ResultsFormat.XML.media_type: {},
+            ResultsFormat.CSV.media_type: {
+                "example": "kind,actors\r\nhttps://w3id.org/actorgraph/ontology#Person,20\r\n"
+            },
+            ResultsFormat.TSV.media_type: {},
+            RDFFormat.TURTLE.media_type: {
+                "example": 'actor:taliban a ag:ArmedGroup ; rdfs:label "Taliban"@en .\n'
+            },
+            RDFFormat.NTRIPLES.media_type: {},
+            RDFFormat.JSONLD.media_type: {},
+            RDFFormat.RDFXML.media_type: {},
+        },
+    },
+    400: {
+        "description": "A syntax error (with line and column), an update, SERVICE, a foreign dataset or a cap (problem+json)."
+    },
+    406: {"description": "None of the formats in Accept (or format=) fits this query form."},
+    415: {
+        "description": "POST without application/sparql-query or application/x-www-form-urlencoded."
+    },
+    503: {
+        "description": "The query ran past ACTORGRAPH_QUERY_TIMEOUT and was stopped, or every worker is busy."
+    },
+}
+GRAPH_EXAMPLE = [str(graph_iri("actors"))]
+
+
+# ------------------------------------------------------------------------------- handlers
+async def request_body(request: Request) -> bytes:
+    """The body, read up to the payload cap (an async dependency, so the handlers stay ``def``)."""
+    limit = request.app.state.runtime.settings.max_payload_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(
+            413,
+            f"the body is {int(declared):,} bytes; the cap is {limit:,} (ACTORGRAPH_MAX_PAYLOAD_BYTES)",
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(
+                413, f"the body is over {limit:,} bytes (ACTORGRAPH_MAX_PAYLOAD_BYTES)"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+BodyDep = Annotated[bytes, Depends(request_body)]
+QueryParam = Annotated[
+    str | None,
+    Query(
+        description="The SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE). Common prefixes are predeclared.",
+        openapi_examples=QUERY_EXAMPLES,
+    ),
+]
+DefaultGraphs = Annotated[
+    list[str] | None,
+    Query(
+        alias="default-graph-uri",
+        description="Graphs merged into the default graph (overrides the query's FROM).",
+        openapi_examples={"actors": {"summary": "The actor registry only", "value": GRAPH_EXAMPLE}},
+    ),
+]
+NamedGraphs = Annotated[
+    list[str] | None,
+    Query(
+        alias="named-graph-uri",
+        description="Graphs available to GRAPH patterns (overrides the query's FROM NAMED).",
+        openapi_examples={"actors": {"summary": "The actor registry only", "value": GRAPH_EXAMPLE}},
+    ),
+]
+FormatParam = Annotated[
+    str | None,
+    Query(
+        alias="format",
+        description="Overrides Accept: json, xml, csv, tsv (SELECT/ASK); turtle, ntriples, jsonld, rdfxml (CONSTRUCT/DESCRIBE).",
+        openapi_examples={
+            "default": {"summary": "As negotiated", "value": None},
+            "csv": {"summary": "CSV", "value": "csv"},
+        },
+    ),
+]
+
+
+@router.get(
+    "",
+    summary="Run a SPARQL query (GET), or read the service description",
+    response_class=Response,
+    responses=RESPONSES,
+)
+def sparql_get(
+    request: Request,
+    runtime: RuntimeDep,
+    query: QueryParam = None,
+    default_graph_uri: DefaultGraphs = None,
+    named_graph_uri: NamedGraphs = None,
+    result_format: FormatParam = None,
+) -> Response:
+    """SPARQL 1.1 Protocol, query via GET. Without ``query``: the SPARQL Service Description."""
+    params = request.query_params
+    _refuse_updates(params.getlist("update"))
+    queries = params.getlist("query")
+    if not queries:
+        return _describe(request, runtime, result_format)
+    return _run(
+        request, runtime, queries, default_graph_uri or [], named_graph_uri or [], result_format
+    )
+
+
+@router.post(
+    "",
+    summary="Run a SPARQL query (POST, form-encoded or application/sparql-query)",
+    response_class=Response,
+    responses=RESPONSES,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                DIRECT: {
+                    "schema": {"type": "string"},
+                    "examples": {
+                        k: {"summary": v["summary"], "value": v["value"]}
+                        for k, v in QUERY_EXAMPLES.items()
+                    },
+                },
+                FORM: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["query"],
+                        "properties": {
+                            "query": {"type": "string"},
+                            "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                            "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                    "examples": {
+                        "kinds": {"summary": "Actors per kind", "value": {"query": KINDS}}
+                    },
+                },
+            },
+        }
+    },
+)
+def sparql_post(
+    request: Request,
+    runtime: RuntimeDep,
+    body: BodyDep,
+    default_graph_uri: DefaultGraphs = None,
+    named_graph_uri: NamedGraphs = None,
+    result_format: FormatParam = None,
+) -> Response:
+    """SPARQL 1.1 Protocol, query via POST: URL-encoded form, or the query as the body."""
+    media_type, charset = _content_type(request.headers.get("content-type"))
+    queries = request.query_params.getlist("query")
+    defaults, nameds = list(default_graph_uri or []), list(named_graph_uri or [])
+    if media_type == FORM:
+        try:
+            form = parse_qs(
+                body.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict"
+            )
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                "the form is not UTF-8 (percent-encoded); SPARQL requests must be UTF-8"
+            ) from exc
+        _refuse_updates(form.get("update", []) + request.query_params.getlist("update"))
+        queries += form.get("query", [])
+        defaults += form.get("default-graph-uri", [])
+        nameds += form.get("named-graph-uri", [])
+        if result_format is None and form.get("format"):
+            result_format = form["format"][0]
+    elif media_type == DIRECT:
+        if charset not in (None, "utf-8", "utf8"):
+            raise InvalidInput(f"the body is {charset}, not UTF-8; SPARQL requests must be UTF-8")
+        try:
+            queries.append(body.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                f"the body is not UTF-8 (byte {exc.start}); SPARQL requests must be UTF-8"
+            ) from exc
+    elif media_type == UPDATE:
+        _refuse_updates(["(the body)"])
+    elif media_type is None:
+        raise HTTPException(415, f"a POST needs Content-Type {DIRECT} or {FORM}")
+    else:
+        raise HTTPException(
+            415, f"Content-Type {media_type} is not accepted; send {DIRECT} or {FORM}"
+        )
+    return _run(request, runtime, queries, defaults, nameds, result_format)
+
+
+# Also under the trailing slash, as the W3C tests and some clients write it.
+router.add_api_route(
+    "/", sparql_get, methods=["GET"], include_in_schema=False, response_class=Response
+)
+router.add_api_route(
+    "/", sparql_post, methods=["POST"], include_in_schema=False, response_class=Response
+)
+
+
+# -------------------------------------------------------------------------------- helpers
+def _run(
+    request: Request,
+    runtime: Runtime,
+    queries: list[str],
+    default_graphs: list[str],
+    named_graphs: list[str],
+    result_format: str | None,
+) -> Response:
+    if len(queries) != 1:
+        raise InvalidInput(f"send exactly one query; this request has {len(queries)}")
+    text = queries[0]
+    if not text.strip():
+        raise InvalidInput("the query is empty")
+    settings, pool = runtime.settings, runtime.pool
+    known = pool.graphs
+    base = _endpoint(request)
+    info = check_query(
+        text, known_graphs=known, max_length=settings.max_query_length, base_iri=base
+    )
+    check_graphs(default_graphs, known, what="default-graph-uri")
+    check_graphs(named_graphs, known, what="named-graph-uri")
+    if default_graphs or named_graphs:  # the protocol's dataset overrides the query's own
+        dataset: tuple[list[str] | None, list[str] | None] = (default_graphs, named_graphs)
+    elif info.has_dataset:  # the query's FROM / FROM NAMED, passed on explicitly
+        dataset = (list(info.from_graphs), list(info.from_named))
+    else:  # the union of all graphs; every graph named
+        dataset = (None, None)
+    fmt = _choose(info.form, request.headers.get("accept"), result_format)
+    body, media_type = pool.run(
+        text,
+        default_graphs=dataset[0],
+        named_graphs=dataset[1],
+        result_format=fmt,
+        max_rows=settings.max_result_rows,
+        base_iri=base,
+    )
+    return Response(body, media_type=media_type, headers={"Vary": "Accept"})
+
+
+def _choose(
+    form: QueryForm | None, accept: str | None, name: str | None
+) -> ResultsFormat | RDFFormat:
+    """The result format: ``format=`` if given, else the best match for ``Accept``.
+
+    Raises 406 when nothing acceptable fits the query form. An unrecognised form (the parser will
+    reject the query) gets SPARQL JSON.
+    """
+    graph = form is not None and form.is_graph
+    offers: tuple[ResultsFormat, ...] | tuple[RDFFormat, ...] = GRAPHS if graph else RESULTS
+    if name is not None:
+        names: dict[str, ResultsFormat] | dict[str, RDFFormat] = (
+            GRAPH_NAMES if graph else RESULT_NAMES
+        )
+        chosen = names.get(name.strip().lower())
+        if chosen is None:
+            kinds = "CONSTRUCT/DESCRIBE" if graph else "SELECT/ASK"
+            raise HTTPException(
+                406,
+                f"format={name} is not available for {kinds}; use one of {', '.join(sorted(k for k in names if '/' not in k))}",
+            )
+        return chosen
+    media = negotiate(accept, [f.media_type for f in offers], aliases=ALIASES)
+    if media is None:
+        raise HTTPException(
+            406,
+            f"none of Accept: {accept} can be served; available: {', '.join(f.media_type for f in offers)}",
+        )
+    return next(f for f in offers if f.media_type == media)
+
+
+def _describe(request: Request, runtime: Runtime, name: str | None) -> Response:
+    if name is not None:
+        chosen = GRAPH_NAMES.get(name.strip().lower())
+        if chosen is None or chosen not in DESCRIPTION_FORMATS:
+            raise HTTPException(
+                406,
+                f"format={name}: the service description is Turtle, JSON-LD, N-Triples or RDF/XML",
+            )
+        media: str | None = chosen.media_type
+    else:
+        media = negotiate(
+            request.headers.get("accept"),
+            [f.media_type for f in DESCRIPTION_FORMATS],
+            aliases=ALIASES,
+        )
+    if media is None:
+        raise HTTPException(406, "the service description is Turtle, JSON-LD, N-Triples or RDF/XML")
+    fmt = next(f for f in DESCRIPTION_FORMATS if f.media_type == media)
+    body = _description(_endpoint(request), runtime.pool.graphs, fmt)
+    return Response(body, media_type=fmt.media_type, headers={"Vary": "Accept"})
+
+
+@lru_cache(maxsize=32)
+def _description(endpoint: str, graphs: frozenset[str], fmt: RDFFormat) -> bytes:
+    out = service_description(endpoint, graphs).serialize(
+        format=_RDFLIB_NAMES[fmt], encoding="utf-8"
+    )
+    return bytes(out)
+
+
+def _refuse_updates(updates: list[str]) -> None:
+    if updates:
+        raise QueryRefused(
+            "SPARQL Update is refused: this endpoint is read-only and runs queries only "
+            "(SELECT, ASK, CONSTRUCT, DESCRIBE)"
+        )
+
+
+def _content_type(header: str | None) -> tuple[str | None, str | None]:
+    """``application/sparql-query; charset=UTF-8`` → (media type, charset), lower-cased."""
+    if not header or not header.strip():
+        return None, None
+    media, *params = (p.strip() for p in header.split(";"))
+    charset = None
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media.lower(), charset
+
+
+def _endpoint(request: Request) -> str:
+    """The endpoint's own URL: the base for relative IRIs and the service description's sd:endpoint."""
+    url = request.url
+    return f"{url.scheme}://{url.netloc}{url.path.rstrip('/')}"
