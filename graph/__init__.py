@@ -22,4 +22,12 @@ from graph.errors import ActorGraphError, InvalidInput, NotFound, ValidationFail
 from graph.store import Store
 from graph.validate import validate
 
-__all__ = ["ActorGraphError", "InvalidInput", "NotFound", "Store", "ValidationFailed", "build", "validate"]
+__all__ = [
+    "ActorGraphError",
+    "InvalidInput",
+    "NotFound",
+    "Store",
+    "ValidationFailed",
+    "build",
+    "validate",
+]
