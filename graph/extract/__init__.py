@@ -8,7 +8,11 @@ triggers. No trained model is loaded and nothing is downloaded (docs/decisions/
 * :mod:`graph.extract.gazetteer` — the actors it knows (registry, standard actors) and their names;
 * :mod:`graph.extract.boilerplate` — the lines that are the article's own prose;
 * :mod:`graph.extract.mentions` — actor mentions, and new actors (titled people, groups, ministries);
-* :mod:`graph.extract.events` — event rules, reported speech, coreference, negation and modality;
+* :mod:`graph.extract.events` — the event reader: triggers, sentence by sentence, article by
+  article; its rules by concern in :mod:`graph.extract.speech` (reported speech),
+  :mod:`graph.extract.coreference`, :mod:`graph.extract.meetings`, :mod:`graph.extract.claims`
+  (accusations, denials, criticism), on :mod:`graph.extract.reading` (candidates, modality) and
+  :mod:`graph.extract.clauses` (clause helpers);
 * :mod:`graph.extract.output` — candidates as RDF (through :func:`graph.build.corpus_to_rdf`, so
   they have exactly the shapes of curated events) and as JSON for review.
 
@@ -27,10 +31,12 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import compile_infix_regex
 
 from graph.extract.boilerplate import content_paragraphs, is_site_line
 from graph.extract.events import Candidate, EventReader
@@ -220,7 +226,26 @@ def _localise(
 
 
 def _blank_english() -> Language:
-    """spaCy's blank English: tokenizer and rule-based sentencizer, no trained component."""
+    """spaCy's blank English: tokenizer and rule-based sentencizer, no trained component.
+
+    An ellipsis glued to the next word ("contention…Citing", "Russia….Afghan") is split off, and
+    starts a new sentence when a capitalised word follows it.
+    """
     nlp = spacy.blank("en")
+    infixes = [*(nlp.Defaults.infixes or ()), r"…", r"(?<=…)\.(?=[A-Z])"]
+    tokenizer: Any = nlp.tokenizer  # spaCy's Cython tokenizer has no type stubs
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     nlp.add_pipe("sentencizer")
+    nlp.add_pipe("ellipsis_sentences", after="sentencizer")
     return nlp
+
+
+@Language.component("ellipsis_sentences")
+def _ellipsis_sentences(doc: Doc) -> Doc:
+    """A capitalised word right after "…" (no space) starts a sentence."""
+    for tok in doc[1:-1]:
+        prev = doc[tok.i - 1]
+        glued = prev.text in ("…", ".") and not prev.whitespace_ and tok.text[:1].isupper()
+        if glued and (prev.text == "…" or (tok.i > 1 and doc[tok.i - 2].text == "…")):
+            tok.is_sent_start = True
+    return doc

@@ -8,17 +8,23 @@ Trigger phrases are lower-case token sequences (spaCy's tokenisation, after
 from __future__ import annotations
 
 __all__ = [
+    "CLAIM_NOUNS",
     "CRITIQUES",
     "DESCRIPTION_HEADS",
     "DISMISSALS",
+    "ENDORSEMENTS",
     "EVENT_TRIGGERS",
+    "EXCUSES",
+    "FINDING_VERBS",
     "GROUP_HEADS",
     "GROUP_MODIFIERS",
     "HYPOTHETICAL",
     "LOCATION_PREPOSITIONS",
     "NEGATIONS",
+    "SHELTERS",
     "SPEECH_VERBS",
     "TITLE_WORDS",
+    "WEAPON_NOUNS",
     "WRONGDOING",
 ]
 
@@ -237,6 +243,7 @@ SPEECH_VERBS = frozenset(
         "states",
         "indicated",
         "noted",
+        "pointed",
         "stressed",
         "declared",
         "announced",
@@ -308,13 +315,71 @@ DISMISSALS: tuple[str, ...] = (
     "not true",
     "false",
     "rubbish",
-    "an attempt to cover",
-    "attempts to justify",
-    "a pretext",
-    "an excuse",
     "ridiculous",
     "slander",
     "propaganda",
+)
+#: Words that call a claim an excuse of the claimant: the speaker denies it and accuses back
+#: ("an attempt to cover the failure of the American mission").
+EXCUSES: tuple[str, ...] = (
+    "an attempt to cover",
+    "an attempt to hide",
+    "an attempt to justify",
+    "attempts to cover",
+    "attempts to hide",
+    "attempts to justify",
+    "a pretext",
+    "an excuse",
+    "a justification for",
+    "perfect justification for",
+    "a cover for",
+    "to cover up",
+)
+#: A shelter a state is said to give ("sanctuaries … in Pakistan"): the state is accused.
+SHELTERS: tuple[str, ...] = (
+    "sanctuary",
+    "sanctuaries",
+    "safe haven",
+    "safe havens",
+    "safe havens",
+    "save haven",
+    "hideouts",
+)
+#: Finding a state's weapons in someone's hands ("confiscated Russian arms"): the state is accused.
+FINDING_VERBS = frozenset(
+    ["found", "seized", "confiscated", "recovered", "captured", "discovered", "intercepted"]
+)
+WEAPON_NOUNS = frozenset(
+    ["arms", "weapons", "guns", "rifles", "ammunition", "munitions", "missiles", "weaponry"]
+)
+#: Taking up someone else's claim ("have given credibility to this contention"): the subjects
+#: make the same accusation as the latest one in the article.
+ENDORSEMENTS: tuple[str, ...] = (
+    "given credibility to",
+    "given credence to",
+    "gave credibility to",
+    "gave credence to",
+    "lent credence to",
+    "lent credibility to",
+    "lend credence to",
+    "echoed",
+    "echoes",
+    "endorsed",
+    "endorses",
+)
+CLAIM_NOUNS = frozenset(
+    [
+        "contention",
+        "claim",
+        "claims",
+        "allegation",
+        "allegations",
+        "charge",
+        "charges",
+        "accusation",
+        "accusations",
+        "assessment",
+    ]
 )
 #: What an accusation says the target did (in reported speech: "said Russia was arming …").
 WRONGDOING: tuple[str, ...] = (

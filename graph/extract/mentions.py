@@ -272,6 +272,15 @@ class Recogniser:
         m.state = state
         m.affiliations = tuple(dict.fromkeys([*affiliations, *([state] if state else [])]))
 
+    def _organisation_of(self, tok: Token) -> str | None:
+        """A one-word capitalised name of a known non-state organisation ("Taliban", "NATO")."""
+        if not tok.text[:1].isupper():
+            return None
+        entry = self.gazetteer.resolve(tok.text)
+        if entry is None or entry.kind in ("State", "Person", "Group"):
+            return None
+        return entry.id
+
     def _state_of(self, token_text: str) -> str | None:
         text = normalise(token_text)
         return self._demonyms.get(text) or self._states_by_name.get(text)
@@ -451,15 +460,20 @@ class Recogniser:
                 continue
             i = head.i - 1
             states: list[str] = []
+            bodies: list[str] = []  # "a senior Taliban official": an organisation qualifies it
             while i >= 0 and (
-                doc[i].lower_ in GROUP_MODIFIERS or self._state_of(doc[i].text) is not None
+                doc[i].lower_ in GROUP_MODIFIERS
+                or self._state_of(doc[i].text) is not None
+                or self._organisation_of(doc[i]) is not None
             ):
                 state = self._state_of(doc[i].text)
                 if state is not None:
                     states.append(state)
+                elif (body := self._organisation_of(doc[i])) is not None:
+                    bodies.append(body)
                 i -= 1
             start = i + 1
-            if not states:
+            if not states and not bodies:
                 span = self._of_group(doc, head, i)
                 if span is not None:
                     entry = minted.add(
@@ -501,7 +515,8 @@ class Recogniser:
                     state=state,
                     source="new",
                     anonymous=kind == "Person",
-                    demonyms=tuple(states),  # the states of the demonyms, for meetings
+                    # the states of the demonyms (or the organisation), for meetings
+                    demonyms=tuple(states or bodies),
                 )
             )
             out.append(Span(doc, start, end, label="GROUP", kb_id=entry.id))

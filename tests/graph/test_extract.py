@@ -129,6 +129,79 @@ def test_denial_answers_the_accuser_of_the_denier(extractor: Extractor) -> None:
     assert denial.targets == ["iran"] and denial.responds_to == 0
 
 
+def test_an_excuse_denies_the_claim_and_accuses_the_accuser(extractor: Extractor) -> None:
+    x = extractor.extract(
+        "Iran accused Ruritania of arming the rebels. "
+        "Volkova said the accusations were an attempt to cover the failure of the Iranian mission."
+    )
+    got = events(x)
+    assert ("Denial", "zara-volkova", ("iran",), None) in got
+    assert ("Accusation", "zara-volkova", ("iran",), None) in got
+
+
+def test_a_repeated_dismissal_is_one_denial(extractor: Extractor) -> None:
+    x = extractor.extract(
+        'Iran accused Ruritania of arming the rebels. "This is a lie....This is nonsense," '
+        "Volkova said."
+    )
+    assert [c.type for c in x.candidates].count("Denial") == 1
+
+
+def test_a_dismissal_answers_the_claim_of_its_own_sentence(extractor: Extractor) -> None:
+    x = extractor.extract(
+        "Iran accused China of meddling. Gen. Ambrose Chase said Ruritania was arming the rebels, "
+        "a charge Ruritania dismissed as nonsense."
+    )
+    denial = next(c for c in x.candidates if c.type == "Denial")
+    assert (denial.agent, denial.targets) == ("ruritania", ["ambrose-chase"])
+
+
+def test_reported_wrongdoing_accuses_the_subject_of_its_clause(extractor: Extractor) -> None:
+    x = extractor.extract(
+        "Gen. Ambrose Chase complained that Ruritania has moved to legitimize the Taliban by "
+        "inviting their leaders to its capital and by spreading a false narrative about Iran."
+    )
+    accused = [c.targets for c in x.candidates if c.type == "Accusation"]
+    assert accused == [["ruritania"], ["ruritania"]]
+
+
+def test_shelters_weapons_found_and_endorsements_accuse(extractor: Extractor) -> None:
+    x = extractor.extract(
+        "Gen. Ambrose Chase pointed out the sanctuaries that the insurgents enjoy in Pakistan. "
+        "Afghan officials claimed to have seized Ruritanian arms from the Taliban. "
+        "Some Iranian lawmakers have given credence to this claim."
+    )
+    got = {(c.agent, tuple(c.targets), c.rule) for c in x.candidates if c.type == "Accusation"}
+    assert ("ambrose-chase", ("pakistan",), "shelter") in got
+    officials = next(c.agent for c in x.candidates if c.rule == "weapons-found")
+    assert (officials, ("ruritania",), "weapons-found") in got
+    assert any(r == "endorsement" and t == ("ruritania",) for _, t, r in got)
+
+
+def test_a_news_source_before_the_subjects_does_not_meet() -> None:
+    x = Extractor.standard().extract(
+        "As the year drew to a close, reports Reuters, Russia, China, and Pakistan held a meeting."
+    )
+    (meeting,) = x.candidates
+    assert set(meeting.participants) == {"russia", "china", "pakistan"}
+
+
+def test_attended_by_a_list_of_titled_people(extractor: Extractor) -> None:
+    x = extractor.extract(
+        "The conference, which Moscow hosted, was attended by Ruritanian officials, "
+        "EU Representative for Foreign Affairs Ines Moretti, and Chinese Foreign Minister Li Wen."
+    )
+    (meeting,) = [c for c in x.candidates if c.type in ("Meeting", "Conference")]
+    assert {"russia", "ines-moretti", "li-wen"} <= set(meeting.participants)
+
+
+def test_a_glued_ellipsis_splits_tokens_and_sentences() -> None:
+    x = Extractor.standard().extract(
+        "Nobody gave credit to this contention…Citing a senior Taliban official Reuters reported."
+    )
+    assert any(m.text == "a senior Taliban official" for m in x.mentions)
+
+
 def test_negation_makes_a_negated_meeting(extractor: Extractor) -> None:
     x = extractor.extract("Ruritania has not yet held talks with China on the border.")
     assert events(x) == {("Meeting", "ruritania", ("china", "ruritania"), "negated")}
