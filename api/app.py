@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.errors import install_error_handlers
-from api.routers import actors, events, extract, health, paths, sparql, stats
+from api.routers import actors, batches, events, extract, health, paths, sparql, stats, validate
 from api.runtime import Runtime
 from graph.settings import Settings
 
@@ -23,6 +23,8 @@ Every edge is backed by an event with its date, its article and the verbatim quo
   every query runs under a time limit).
 * **/actors/{actor}/ego** — ego networks for visualisers (Cytoscape.js, node-link, GraphML, GEXF).
 * **/actors**, **/paths**, **/events**, **/stats** — lookups with evidence.
+* **/validate**, **/batches** — data stewards validate new triples in the context of the graph,
+  commit them as a batch (bearer token), review and retract batches.
 """
 
 
@@ -54,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_credentials=False,
         )
     install_error_handlers(app)
-    for module in (sparql, actors, paths, events, stats, health, extract):
+    for module in (sparql, actors, paths, events, stats, health, extract, validate, batches):
         app.include_router(module.router)
     return app
 

@@ -71,7 +71,9 @@ def _for(exc: ActorGraphError) -> ProblemResponse:
     status_override = getattr(exc, "status", None)
     if isinstance(status_override, int):
         status = status_override
-    return problem(status, exc.title, exc.message, slug, **extra)
+    response = problem(status, exc.title, exc.message, slug, **extra)
+    response.headers.update(getattr(exc, "headers", None) or {})  # WWW-Authenticate, Retry-After
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -83,7 +85,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(_: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, StarletteHTTPException)
-        return problem(exc.status_code, _title(exc.status_code), str(exc.detail), "http")
+        response = problem(exc.status_code, _title(exc.status_code), str(exc.detail), "http")
+        response.headers.update(exc.headers or {})
+        return response
 
     async def on_request_validation(_: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, RequestValidationError)

@@ -9,6 +9,7 @@ a pure function of the input files, so building twice gives the same graph.
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -158,6 +159,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
 
 
+def _decimal(x: float) -> Literal:
+    """An xsd:decimal in canonical form ("0.9", "1"), as the store keeps it."""
+    text = format(Decimal(str(x)).normalize(), "f")
+    return Literal(text, datatype=XSD.decimal)
+
+
 def _date(d: object) -> Literal:
     return Literal(str(d), datatype=XSD.date)
 
@@ -199,8 +206,10 @@ def _evidence(g: Graph, ev: URIRef, body: URIRef, article: URIRef, match: QuoteM
     g.add((qsel, OA.prefix, Literal(match.prefix)))
     g.add((qsel, OA.suffix, Literal(match.suffix)))
     g.add((psel, RDF.type, OA.TextPositionSelector))
-    g.add((psel, OA.start, Literal(match.start, datatype=XSD.nonNegativeInteger)))
-    g.add((psel, OA.end, Literal(match.end, datatype=XSD.nonNegativeInteger)))
+    # xsd:integer, not the Web Annotation's xsd:nonNegativeInteger: the store canonicalises the
+    # latter to the former, and the graph we validate must be the graph we store.
+    g.add((psel, OA.start, Literal(match.start, datatype=XSD.integer)))
+    g.add((psel, OA.end, Literal(match.end, datatype=XSD.integer)))
 
 
 def _quote(text: str, quote: str, occurrence: int | None, source: str, line: int) -> QuoteMatch:
@@ -377,7 +386,7 @@ def _event_triples(
     if e.reported_via:
         g.add((s, AG.reportedVia, _actor_iri(e.reported_via)))
     if e.confidence is not None:
-        g.add((s, AG.confidence, Literal(f"{e.confidence:.2f}", datatype=XSD.decimal)))
+        g.add((s, AG.confidence, _decimal(e.confidence)))
     if e.note:
         g.add((s, RDFS.comment, Literal(e.note, lang="en")))
     g.add((s, AG.quote, Literal(match.exact)))

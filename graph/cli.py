@@ -10,7 +10,7 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,6 +20,12 @@ from rich.table import Table
 from graph.errors import ActorGraphError, InvalidInput, ValidationFailed
 from graph.settings import Settings
 from graph.store import QueryKind, RDFFormat, ResultsFormat, Store, Term
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from graph.batches import Steward
+    from graph.validate import Report
 
 __all__ = ["app", "main"]
 
@@ -208,6 +214,15 @@ def validate(
     fmt: Annotated[
         str, typer.Option("--format", help="Report as 'text', 'json' or 'turtle'.")
     ] = "text",
+    against_store: Annotated[
+        bool,
+        typer.Option(
+            "--against-store",
+            help="Validate the files as one batch in the context of the store (as `commit` and "
+            "POST /validate do): they may refer to actors, articles and accusations in the graph.",
+        ),
+    ] = False,
+    store: StoreOpt = None,
 ) -> None:
     """Validate RDF files against the shapes. Exit 1 if they do not conform, 2 if malformed."""
     import json
@@ -219,6 +234,10 @@ def validate(
 
     data = Graph()
     for path in files:
+        if against_store:
+            for t in _read_batch(path):
+                data.add(t)
+            continue
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -227,22 +246,139 @@ def validate(
             raw, format_for(path), source=str(path), base_iri=path.resolve().as_uri()
         ):
             data.add(t)
-    report = shacl(data)
+    counts = ""
+    if against_store:
+        from graph.batches import check_batch
+
+        check = check_batch(_open_existing(_settings(store).store_path), data)
+        report = check.report
+        counts = (
+            f" ({check.new_triples} new; {len(check.derived)} derived edges, "
+            f"{check.new_edges} new; {check.focus_nodes} nodes validated in the context of the store)"
+        )
+        json_report = check.to_json()
+    else:
+        report = shacl(data)
+        json_report = report.to_json()
     if fmt == "json":
-        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+        sys.stdout.write(json.dumps(json_report, indent=2) + "\n")
     elif fmt == "turtle":
         sys.stdout.write(report.to_turtle())
     elif report.conforms:
-        out.print(f"[green]Conforms[/green]: {len(data)} triples in {len(files)} file(s)")
+        out.print(f"[green]Conforms[/green]: {len(data)} triples in {len(files)} file(s){counts}")
     else:
-        table = Table(title=f"{len(report.results)} problem(s)", show_lines=True)
-        for col in ("severity", "focus node", "path", "value", "message"):
-            table.add_column(col, overflow="fold")
-        for r in report.results:
-            table.add_row(r.severity, r.focus_node, r.result_path or "", r.value or "", r.message)
-        out.print(table)
+        _problems(report)
     if not report.conforms:
         raise typer.Exit(1)
+
+
+def _problems(report: Report) -> None:
+    table = Table(title=f"{len(report.results)} problem(s)", show_lines=True)
+    for col in ("severity", "focus node", "path", "value", "message"):
+        table.add_column(col, overflow="fold")
+    for r in report.results:
+        table.add_row(r.severity, r.focus_node, r.result_path or "", r.value or "", r.message)
+    out.print(table)
+
+
+def _read_batch(path: Path) -> Graph:
+    """A file parsed as a steward's batch (strictly: no base IRI, no ill-typed literal)."""
+    from graph.batches import parse_batch
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}", source=str(path)) from None
+    return parse_batch(raw, format_for(path), source=str(path))
+
+
+# ---------------------------------------------------------------------------- stewards
+
+
+def _steward(name: str | None) -> Steward:
+    import getpass
+
+    from graph.batches import Steward
+
+    who = name or getpass.getuser()
+    return Steward(name=who, credential=f"cli-{who}")
+
+
+@app.command()
+def commit(
+    file: Annotated[Path, typer.Argument(help="The batch: an RDF file (Turtle, TriG, JSON-LD…).")],
+    source: Annotated[
+        str | None, typer.Option(help="Where the triples come from (a URL, a tool, a person).")
+    ] = None,
+    comment: Annotated[
+        str | None, typer.Option(help="Why, or anything a reviewer should know.")
+    ] = None,
+    steward: Annotated[
+        str | None, typer.Option(help="Who commits (default: your login name).")
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Validate a batch against the store and commit it as one unit (exit 1 if it does not conform)."""
+    from graph.batches import commit_batch
+
+    batch = _read_batch(file)
+    target = _open_existing(_settings(store).store_path)
+    try:
+        info = commit_batch(
+            target, batch, steward=_steward(steward), source=source, comment=comment
+        )
+    except ValidationFailed as exc:
+        _problems(exc.report)
+        err.print(f"[red]Does not conform[/red]: nothing was written ({file})")
+        raise typer.Exit(1) from None
+    out.print(
+        f"[green]Committed[/green] batch {info.id}: {info.submitted} triples "
+        f"({info.new_triples} new) and {info.derived_edges} derived edges into <{info.iri}>"
+    )
+
+
+@app.command()
+def retract(
+    batch_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The batch id (see `actorgraph batches`).")
+    ],
+    comment: Annotated[str | None, typer.Option(help="Why the batch is retracted.")] = None,
+    steward: Annotated[
+        str | None, typer.Option(help="Who retracts (default: your login name).")
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Retract a batch and the edges derived only from it, in one transaction (logged)."""
+    from graph.batches import retract_batch
+    from graph.errors import RetractionRefused
+
+    target = _open_existing(_settings(store).store_path)
+    try:
+        done = retract_batch(target, batch_id, steward=_steward(steward), comment=comment)
+    except RetractionRefused as exc:
+        _problems(exc.report)
+        err.print(f"[red]Refused[/red]: {exc.message.splitlines()[0]}")
+        raise typer.Exit(1) from None
+    out.print(
+        f"[green]Retracted[/green] batch {batch_id}: {done.removed} triples removed from its graph, "
+        f"{done.gone} of them gone from the graph (the others are stated elsewhere too)"
+    )
+
+
+@app.command()
+def batches(store: StoreOpt = None) -> None:
+    """List the committed and retracted batches."""
+    from graph.batches import list_batches
+
+    table = Table(title="batches")
+    table.add_column("id", no_wrap=True)
+    for col in ("steward", "triples (new) + edges", "source", "status"):
+        table.add_column(col, overflow="fold")
+    for b in list_batches(_open_existing(_settings(store).store_path)):
+        status = f"retracted by {b.retracted_by}" if b.retracted_at else "committed"
+        counts = f"{b.submitted} ({b.new_triples}) + {b.derived_edges}"
+        table.add_row(b.id, b.steward, counts, b.source or "", status)
+    out.print(table)
 
 
 # ---------------------------------------------------------------------------- extract
@@ -429,7 +565,9 @@ def main() -> None:
     except Exception as exc:  # click usage errors arrive here in non-standalone mode
         import click
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        # typer 0.29 vendors click (typer._click): its usage errors are not click's classes
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if isinstance(exc, click.ClickException) or (callable(show) and isinstance(exit_code, int)):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         raise

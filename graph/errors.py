@@ -18,6 +18,7 @@ __all__ = [
     "NotFound",
     "QueryRefused",
     "QueryTimeout",
+    "RetractionRefused",
     "StoreUnavailable",
     "ValidationFailed",
 ]
@@ -137,3 +138,13 @@ class ValidationFailed(ActorGraphError):
     ) -> None:
         super().__init__(message)
         self.report = report
+
+
+class RetractionRefused(Conflict, ValidationFailed):
+    """A retraction that would leave data that does not conform (another batch builds on this
+    one); carries the report of what would break. A conflict (409), not a bad request."""
+
+    title = "Retraction refused"
+
+    def __init__(self, report: Any, message: str) -> None:
+        ValidationFailed.__init__(self, report, message)

@@ -1,9 +1,10 @@
 """Ego networks, shortest paths and actor lookup for network visualisers.
 
 An :class:`ActorNetwork` is a compact in-memory index of the actor-to-actor edges the build derives
-(named graph ``id:graph/edges``), each with the events behind it, read from the store with a few
-bulk SPARQL queries (``graph/queries/network_*.rq``). Neighbourhoods are found by breadth-first
-search over this index, cut to a node budget by tie strength, and only then materialised as a
+(named graph ``id:graph/edges``), each with the events behind it, read from the store with a dozen
+bulk scans (``graph/queries/network_*.rq``; the rule of ``derive_edges.rq`` is applied to them
+here). Neighbourhoods are found by breadth-first search over this index, cut to a node budget by
+tie strength, and only then materialised, as plain records and (on demand) a
 :class:`networkx.MultiDiGraph`: on a hub of a million-triple graph a walk over such an index takes
 tens of milliseconds where ``nx.ego_graph`` or SPARQL take seconds (``PERFORMANCE.md``), because
 most of the cost is materialising edges that no visualiser can draw anyway.
@@ -37,7 +38,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import networkx as nx
 
@@ -83,10 +84,13 @@ BETWEENNESS_MAX_WORK = 5_000
 
 
 # ---------------------------------------------------------------------------- records
+#
+# Actor, Event and Tie are named tuples: immutable, cheap to build by the hundred thousand, and
+# (holding only strings) untracked by the garbage collector, so a large index does not slow the
+# collections that every request's allocations trigger.
 
 
-@dataclass(frozen=True, slots=True)
-class Actor:
+class Actor(NamedTuple):
     """A node of the network: IRI, label, most specific class (``kind``) and other names."""
 
     iri: str
@@ -100,8 +104,7 @@ class Actor:
         return local_name(self.iri)
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """An event behind an edge: IRI, class (local name) and its date or date bounds (ISO)."""
 
     iri: str
@@ -145,8 +148,7 @@ class Event:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Tie:
+class Tie(NamedTuple):
     """A derived edge ``source -relation-> target`` with the events behind it.
 
     A symmetric relation (``metWith``) is one tie with ``directed=False``, walked both ways.
@@ -308,8 +310,10 @@ class ActorNetwork:
     """A compact, read-only index of actors and the derived edges between them.
 
     Build it with :meth:`from_store` (what the API does at startup and after every write) or from
-    records. Actors and edges are interned as integers; each actor keeps an adjacency list of
-    ``(edge, neighbour, direction)``, so a breadth-first walk never touches the store or networkx.
+    records. Actors and edges are interned as integers; each actor keeps its neighbours with the
+    edges to each and their directions, so a breadth-first walk never touches the store or
+    networkx. Safe to share between threads: nothing changes after construction but a cache of
+    edge records.
 
     Parameters
     ----------
@@ -320,8 +324,6 @@ class ActorNetwork:
         The edges with their events. Ties with the same source, target and relation are merged.
     relations : collection of str, optional
         Every relation name a filter may use (the ontology's), beyond those of ``ties``.
-    store : Store, optional
-        Where the evidence of paths (quotes, articles) is read from.
 
     Examples
     --------
@@ -336,9 +338,7 @@ class ActorNetwork:
         ties: Iterable[Tie],
         *,
         relations: Collection[str] = (),
-        store: Store | None = None,
     ) -> None:
-        self.store = store
         self._actors: list[Actor] = []
         self._index: dict[str, int] = {}
         for actor in actors:
@@ -362,25 +362,38 @@ class ActorNetwork:
         # adjacency: actor → {neighbour: [(edge, direction seen from the actor)]}, and the
         # union of those directions, for walks that filter nothing
         self._ends: list[tuple[int, int]] = []
-        self._nbr: list[dict[int, list[tuple[int, int]]]] = [{} for _ in self._actors]
+        nbr: list[dict[int, list[tuple[int, int]]]] = [{} for _ in self._actors]
+        self._dirs: list[dict[int, int]] = [{} for _ in self._actors]
+        self._weight: list[int] = []
+        self._spans: list[tuple[str | None, str | None]] = []
+        self._fully_dated: list[bool] = []
+        self._iris: list[tuple[str, ...]] = []
         for eid, tie in enumerate(self._ties):
             s, o = self._intern(tie.source), self._intern(tie.target)
+            while len(nbr) < len(self._actors):  # endpoints that were not among the actors
+                nbr.append({})
+                self._dirs.append({})
             self._ends.append((s, o))
             there, back = (_OUT, _IN) if tie.directed else (_OUT | _IN, _OUT | _IN)
-            self._nbr[s].setdefault(o, []).append((eid, there))
-            self._nbr[o].setdefault(s, []).append((eid, back))
-        self._dirs: list[dict[int, int]] = [
-            {v: _union(flag for _, flag in entries) for v, entries in row.items()}
-            for row in self._nbr
+            nbr[s].setdefault(o, []).append((eid, there))
+            nbr[o].setdefault(s, []).append((eid, back))
+            self._dirs[s][o] = self._dirs[s].get(o, 0) | there
+            self._dirs[o][s] = self._dirs[o].get(s, 0) | back
+            self._weight.append(len(tie.events))
+            self._spans.append(_span(tie.events))
+            self._fully_dated.append(all(e.earliest and e.latest for e in tie.events))
+            self._iris.append(tuple(e.iri for e in tie.events))
+        # tuples of ints, which the garbage collector stops tracking: a big index then costs
+        # nothing in the collections that the allocations of each request trigger
+        self._nbr: list[dict[int, tuple[tuple[int, int], ...]]] = [
+            {v: tuple(entries) for v, entries in row.items()} for row in nbr
         ]
-        self._weight = [len(t.events) for t in self._ties]
-        self._spans = [_span(t.events) for t in self._ties]
-        self._iris = [tuple(e.iri for e in t.events) for t in self._ties]
         self._ids = [a.id for a in self._actors]
-        self._counts = [
-            sum(self._weight[e] for entries in row.values() for e, _ in entries)
-            for row in self._nbr
-        ]
+        self._records: dict[int, dict[str, Any]] = {}
+        self._counts = [0] * len(self._actors)
+        for (s, o), w in zip(self._ends, self._weight, strict=True):
+            self._counts[s] += w
+            self._counts[o] += w
         self.relations: frozenset[str] = frozenset(relations) | {t.relation for t in self._ties}
         self._names = self._name_table()
 
@@ -388,7 +401,6 @@ class ActorNetwork:
         if iri not in self._index:
             self._index[iri] = len(self._actors)
             self._actors.append(Actor(iri, local_name(iri)))
-            self._nbr.append({})
         return self._index[iri]
 
     def _name_table(self) -> dict[str, list[tuple[int, int, str]]]:
@@ -430,7 +442,7 @@ class ActorNetwork:
         relations = _read_relations(store)
         ties = _read_ties(store, relations)
         actors = _read_actors(store)
-        return cls(actors, ties, relations=relations, store=store)
+        return cls(actors, ties, relations=relations)
 
     # ------------------------------------------------------------------ actors
 
@@ -633,6 +645,7 @@ class ActorNetwork:
             return None
         memo: dict[int, tuple[Event, ...]] = {}
         dated = start is not None or end is not None
+        spans, full = self._spans, self._fully_dated
 
         def events(eid: int) -> tuple[Event, ...]:
             got = memo.get(eid)
@@ -641,7 +654,18 @@ class ActorNetwork:
                 if relations is not None and tie.relation not in relations:
                     got = ()
                 elif dated:
-                    got = tuple(e for e in tie.events if e.overlaps(start, end))
+                    lo, hi = spans[eid]
+                    inside = (
+                        full[eid]
+                        and lo is not None
+                        and hi is not None
+                        and (start is None or lo >= start)
+                        and (end is None or hi <= end)
+                    )
+                    if inside:
+                        got = tie.events  # every event lies inside the range
+                    else:
+                        got = tuple(e for e in tie.events if e.overlaps(start, end))
                 else:
                     got = tie.events
                 memo[eid] = got
@@ -824,6 +848,34 @@ class ActorNetwork:
             previous = chosen
         return kept
 
+    def _record(self, eid: int, events: tuple[Event, ...] | None = None) -> dict[str, Any]:
+        """The record of an edge, with all its events (cached: shared, never to be mutated) or
+        with ``events`` only."""
+        if events is None:
+            cached = self._records.get(eid)
+            if cached is not None:
+                return cached
+        tie = self._ties[eid]
+        s, o = self._ends[eid]
+        if events is None:
+            w, (first, last), iris = self._weight[eid], self._spans[eid], list(self._iris[eid])
+        else:
+            w, (first, last), iris = len(events), _span(events), [e.iri for e in events]
+        record = {
+            "id": f"{self._ids[s]}|{tie.relation}|{self._ids[o]}",
+            "source": tie.source,
+            "target": tie.target,
+            "relation": tie.relation,
+            "directed": tie.directed,
+            "weight": w,
+            "first": first,
+            "last": last,
+            "events": iris,
+        }
+        if events is None:
+            self._records[eid] = record
+        return record
+
     def _materialise(
         self,
         kept: dict[int, int],
@@ -832,43 +884,38 @@ class ActorNetwork:
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Records of the chosen nodes and of every edge among them that counts, with degrees
         and centralities computed on the way."""
-        ids, ends = self._ids, self._ends
+        ends = self._ends
         degree = dict.fromkeys(kept, 0)
         strength = dict.fromkeys(kept, 0)
-        neighbours: dict[int, set[int]] = {n: set() for n in kept}
+        linked: set[tuple[int, int]] = set()
         edges: list[dict[str, Any]] = []
         for u in kept:
             row = self._nbr[u]
-            for v, eid in ((v, e) for v in _common(kept, row) for e, _ in row[v]):
-                if ends[eid][0] != u:
-                    continue  # each edge once, from its source
-                if events is None:
-                    w, (first, last), iris = self._weight[eid], self._spans[eid], self._iris[eid]
-                else:
-                    evs = events(eid)
-                    w, (first, last), iris = len(evs), _span(evs), tuple(e.iri for e in evs)
-                if w < min_weight:
-                    continue
-                tie = self._ties[eid]
-                edges.append(
-                    {
-                        "id": f"{ids[u]}|{tie.relation}|{ids[v]}",
-                        "source": tie.source,
-                        "target": tie.target,
-                        "relation": tie.relation,
-                        "directed": tie.directed,
-                        "weight": w,
-                        "first": first,
-                        "last": last,
-                        "events": list(iris),
-                    }
-                )
-                degree[u] += 1
-                degree[v] += 1
-                strength[u] += w
-                strength[v] += w
-                neighbours[u].add(v)
-                neighbours[v].add(u)
+            for v in _common(kept, row):
+                for eid, _ in row[v]:
+                    if ends[eid][0] != u:
+                        continue  # each edge once, from its source
+                    if events is None:
+                        w = self._weight[eid]
+                        if w < min_weight:
+                            continue
+                        record = self._record(eid)
+                    else:
+                        evs = events(eid)
+                        w = len(evs)
+                        if w < min_weight:
+                            continue
+                        record = self._record(eid, evs)
+                    edges.append(record)
+                    degree[u] += 1
+                    degree[v] += 1
+                    strength[u] += w
+                    strength[v] += w
+                    linked.add((u, v) if u < v else (v, u))
+        neighbours = dict.fromkeys(kept, 0)
+        for u, v in linked:
+            neighbours[u] += 1
+            neighbours[v] += 1
         n = len(kept)
         nodes: list[dict[str, Any]] = []
         for i, distance in kept.items():
@@ -882,15 +929,14 @@ class ActorNetwork:
                     "distance": distance,
                     "degree": degree[i],
                     "weighted_degree": strength[i],
-                    "neighbours": len(neighbours[i]),
-                    "degree_centrality": round(len(neighbours[i]) / (n - 1), 6) if n > 1 else 0.0,
+                    "neighbours": neighbours[i],
+                    "degree_centrality": round(neighbours[i] / (n - 1), 6) if n > 1 else 0.0,
                 }
             )
-        ties = sum(len(s) for s in neighbours.values()) // 2
-        if n * ties <= BETWEENNESS_MAX_WORK:
+        if n * len(linked) <= BETWEENNESS_MAX_WORK:
             simple = nx.Graph()
             simple.add_nodes_from(kept)
-            simple.add_edges_from((u, v) for u, vs in neighbours.items() for v in vs if u < v)
+            simple.add_edges_from(linked)
             values = nx.betweenness_centrality(simple, normalized=True)
             for node, i in zip(nodes, kept, strict=True):
                 node["betweenness"] = round(values[i], 6)
@@ -1020,9 +1066,9 @@ def _read_ties(store: Store, relations: dict[str, bool]) -> list[Tie]:
     speech acts from the agent to each addressee, memberships from member to organisation;
     events marked Negated or Hypothetical derive nothing."""
     derives: dict[str, tuple[str | None, bool]] = {}  # class → (relation, is a speech act)
-    for cls, relation, speech in _rows(store, "network_event_classes"):
+    for cls, prop, is_speech in _rows(store, "network_event_classes"):
         assert cls is not None
-        derives[cls] = (local_name(relation) if relation else None, speech == "true")
+        derives[cls] = (local_name(prop) if prop else None, is_speech == "true")
     classes: dict[str, list[str]] = {}
     depth_rows: list[tuple[str | None, ...]] = []
     for row in _rows(store, "network_event_types"):
@@ -1058,7 +1104,7 @@ def _read_ties(store: Store, relations: dict[str, bool]) -> list[Tie]:
     for iri, event_classes in classes.items():
         if iri in excluded:
             continue
-        event = Event(iri, kinds[iri], *dates.get(iri, (None, None)))
+        ev = Event(iri, kinds[iri], *dates.get(iri, (None, None)))
         mine = roles.get(iri, {})
         for cls in event_classes:
             relation, speech = derives.get(cls, (None, False))
@@ -1066,27 +1112,33 @@ def _read_ties(store: Store, relations: dict[str, bool]) -> list[Tie]:
                 people = sorted(participants.get(iri, ()))
                 for i, a in enumerate(people):
                     for b in people[i + 1 :]:
-                        add(a, relation, b, event)
+                        add(a, relation, b, ev)
             elif relation is not None:
                 for a in mine.get("a", ()):
                     for o in mine.get("t", ()):
-                        add(a, relation, o, event)
+                        add(a, relation, o, ev)
             if speech:
                 for a in mine.get("a", ()):
                     for o in mine.get("d", ()):
-                        add(a, "addressed", o, event)
+                        add(a, "addressed", o, ev)
     for ms, member, organisation, day in _rows(store, "network_memberships"):
         assert ms is not None and member is not None and organisation is not None
         add(member, AFFILIATION, organisation, Event(ms, "Membership", day, day))
     return [
-        Tie(s, o, r, tuple(sorted(evs.values(), key=_event_order)), not relations.get(r, False))
+        Tie(
+            s,
+            o,
+            r,
+            tuple(evs.values()) if len(evs) == 1 else tuple(sorted(evs.values(), key=_event_order)),
+            not relations.get(r, False),
+        )
         for (s, r, o), evs in grouped.items()
     ]
 
 
 def _read_actors(store: Store) -> list[Actor]:
     """Every actor with its label, most specific class and other names."""
-    kinds = _most_specific(_rows(store, "network_actors"))
+    kinds = _most_specific(_rows(store, "network_actor_kinds"))
     labels: dict[str, str] = {}
     for subject, label in _rows(store, "network_labels"):
         assert subject is not None and label is not None
@@ -1107,13 +1159,6 @@ def _read_actors(store: Store) -> list[Actor]:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _union(flags: Iterable[int]) -> int:
-    out = 0
-    for f in flags:
-        out |= f
-    return out
-
-
 def _common(few: Collection[int], row: dict[int, Any]) -> Iterable[int]:
     """The members of ``few`` that are keys of ``row``, walking whichever is smaller."""
     if len(few) < len(row):
@@ -1128,6 +1173,8 @@ def _event_order(e: Event) -> tuple[str, str]:
 def _span(events: Iterable[Event]) -> tuple[str | None, str | None]:
     """The first and last date of some events: the least ``earliest`` and the greatest ``latest``
     (an event known only as "before X" says nothing about how early it was)."""
+    if isinstance(events, tuple) and len(events) == 1:
+        return events[0].earliest, events[0].latest
     lows = [e.earliest for e in events if e.earliest is not None]
     highs = [e.latest for e in events if e.latest is not None]
     return (min(lows) if lows else None, max(highs) if highs else None)

@@ -62,12 +62,8 @@ class Stats:
 def stats(store: Store) -> Stats:
     """Count instances of each ontology class, derived edges per property, and graph sizes."""
     classes = [
-        (compact(r["class"]), int(r["n"]))
-        for r in store.query(canned("stats_classes")).rows()
+        (compact(r["class"]), int(r["n"])) for r in store.query(canned("stats_classes")).rows()
     ]
-    edges = [
-        (compact(r["p"]), int(r["n"]))
-        for r in store.query(canned("stats_edges")).rows()
-    ]
+    edges = [(compact(r["p"]), int(r["n"])) for r in store.query(canned("stats_edges")).rows()]
     graphs = [(compact(g), store.graph_size(g)) for g in store.named_graphs()]
     return Stats(classes, edges, graphs, len(store))

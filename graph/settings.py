@@ -6,12 +6,15 @@ tests build their own instead of patching globals.
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["PROJECT_ROOT", "Settings"]
+__all__ = ["PROJECT_ROOT", "Settings", "steward_token"]
 
 #: The checkout this package runs from (``seeds/``, ``ontology/`` and ``shapes/`` live here).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -47,9 +50,18 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (none by default)."
     )
-    steward_tokens: list[SecretStr] = Field(
+    steward_tokens: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
-        description="Bearer tokens of data stewards; none means writes are off.",
+        validation_alias=AliasChoices(
+            "steward_tokens", "ACTORGRAPH_STEWARD_TOKENS", "ACTORGRAPH_STEWARD_TOKEN"
+        ),
+        description="Bearer tokens of data stewards (ACTORGRAPH_STEWARD_TOKENS or _TOKEN: a JSON "
+        "list or comma-separated; `name:secret` names the steward); none means writes are off.",
+    )
+    write_lock_timeout: float = Field(
+        default=10.0,
+        description="How long a commit or retraction waits for another one to finish before "
+        "answering 409 Conflict, seconds.",
     )
 
     @field_validator("query_timeout")
@@ -59,12 +71,39 @@ class Settings(BaseSettings):
             raise ValueError("ACTORGRAPH_QUERY_TIMEOUT must be a positive number of seconds")
         return value
 
+    @field_validator("steward_tokens", mode="before")
+    @classmethod
+    def _token_list(cls, value: Any) -> Any:
+        """From the environment: a JSON list, or tokens separated by commas or spaces."""
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else re.split(r"[\s,]+", text)
+        return value
+
     @field_validator("steward_tokens")
     @classmethod
     def _strong_tokens(cls, value: list[SecretStr]) -> list[SecretStr]:
-        for token in value:
-            if len(token.get_secret_value()) < 16:
+        tokens = [t for t in value if t.get_secret_value()]
+        for token in tokens:
+            if len(steward_token(token.get_secret_value())[1]) < 16:
                 raise ValueError(
-                    "each ACTORGRAPH_STEWARD_TOKENS entry must be at least 16 characters"
+                    "each ACTORGRAPH_STEWARD_TOKENS secret must be at least 16 characters"
                 )
-        return value
+        return tokens
+
+
+_NAMED_TOKEN = re.compile(r"([A-Za-z][A-Za-z0-9._-]{0,39}):(.{16,})", re.DOTALL)
+
+
+def steward_token(entry: str) -> tuple[str | None, str]:
+    """Split a token entry into the steward's name and the secret: ``alice:s3cret…`` names its
+    holder ``alice`` (so commits are attributed without ever recording the secret); an entry
+    without a name is all secret.
+
+    >>> steward_token("alice:0123456789abcdef")
+    ('alice', '0123456789abcdef')
+    >>> steward_token("0123456789abcdef")
+    (None, '0123456789abcdef')
+    """
+    m = _NAMED_TOKEN.fullmatch(entry)
+    return (m.group(1), m.group(2)) if m else (None, entry)

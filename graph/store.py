@@ -20,7 +20,7 @@ import enum
 import io
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -381,6 +381,29 @@ class Store:
         for q in self._inner.quads_for_pattern(None, None, None, _graph_name(graph)):
             yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)
 
+    def match(
+        self, subject: Node | None = None, predicate: Node | None = None, obj: Node | None = None
+    ) -> Iterator[tuple[Term, Term, Term, URIRef | None]]:
+        """The quads of any graph matching a pattern (``None`` matches anything), with their graph
+        (``None`` for the default graph). Literals match by value, as the store keeps them
+        (``"5"^^xsd:nonNegativeInteger`` matches the stored ``"5"^^xsd:integer``)."""
+        for q in self._inner.quads_for_pattern(
+            None if subject is None else to_ox(subject),  # type: ignore[arg-type]
+            None if predicate is None else to_ox(predicate),  # type: ignore[arg-type]
+            None if obj is None else to_ox(obj),
+        ):
+            g = q.graph_name
+            yield (
+                from_ox(q.subject),
+                from_ox(q.predicate),
+                from_ox(q.object),
+                URIRef(g.value) if isinstance(g, ox.NamedNode) else None,
+            )
+
+    def contains(self, triple: Triple) -> bool:
+        """Whether any graph holds ``triple`` (literals compared as the store keeps them)."""
+        return next(self.match(*triple), None) is not None
+
     def graph_size(self, graph: URIRef) -> int:
         return sum(1 for _q in self._inner.quads_for_pattern(None, None, None, _graph_name(graph)))
 
@@ -436,18 +459,44 @@ class Store:
         if parts:
             self._inner.update(" ;\n".join(parts))
 
+    def change_graphs(
+        self, *, add: Mapping[URIRef, Iterable[Triple]], drop: Iterable[URIRef] = ()
+    ) -> None:
+        """Atomically drop the graphs ``drop`` and add triples to the graphs in ``add`` (kept).
+
+        One SPARQL update, so one transaction (a retraction drops a batch and logs it at once).
+        """
+        self._check_writable()
+        parts = [f"DROP SILENT GRAPH {to_ox(g)}" for g in sorted(set(drop))]
+        for g, triples in add.items():
+            body = " .\n".join(f"{to_ox(s)} {to_ox(p)} {to_ox(o)}" for s, p, o in triples)
+            if body:
+                parts.append(f"INSERT DATA {{ GRAPH {to_ox(g)} {{\n{body} .\n}} }}")
+        if parts:
+            self._inner.update(" ;\n".join(parts))
+
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreUnavailable("this store was opened read-only")
 
 
 def load_rdf(
-    data: bytes | str, fmt: RDFFormat, *, source: str = "input", base_iri: str | None = None
+    data: bytes | str,
+    fmt: RDFFormat,
+    *,
+    source: str = "input",
+    base_iri: str | None = None,
+    check_literal: Callable[[str, str], str | None] | None = None,
 ) -> Graph:
     """Parse RDF with pyoxigraph's strict parsers into an rdflib ``Graph`` (quads lose their graph).
 
+    ``check_literal(lexical_form, datatype_iri)`` sees every typed literal as written, before
+    rdflib or the store normalise it, and returns what is wrong with it or ``None`` (pyoxigraph
+    accepts ill-typed literals such as ``"abc"^^xsd:date``, and the store would silently turn
+    ``"-5"^^xsd:nonNegativeInteger`` into a valid ``xsd:integer``).
+
     Raises:
-        InvalidInput: malformed data, with line and column.
+        InvalidInput: malformed data, or a literal ``check_literal`` refuses, with line and column.
     """
     from rdflib import Graph
 
@@ -455,7 +504,25 @@ def load_rdf(
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
         for q in ox.parse(raw, format=fmt.ox_format, base_iri=base_iri):
-            g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+            o = q.object
+            if check_literal is not None and isinstance(o, ox.Literal) and o.language is None:
+                problem = check_literal(o.value, o.datatype.value)
+                if problem is not None:
+                    line, column = _locate(raw, o.value)
+                    raise InvalidInput(problem, source=source, line=line, column=column)
+            g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(o)))
     except SyntaxError as exc:
         raise _syntax_error(exc, source) from exc
     return g
+
+
+def _locate(raw: bytes, lexical: str) -> tuple[int | None, int | None]:
+    """Where a literal's text first occurs in the input (1-based line and column), quoted if
+    possible; the parsers do not report positions of the terms they accept."""
+    text = raw.decode("utf-8", errors="replace")
+    for needle in (f'"{lexical}"', f"'{lexical}'", lexical):
+        at = text.find(needle)
+        if at >= 0 and needle:
+            line = text.count("\n", 0, at) + 1
+            return line, at - (text.rfind("\n", 0, at) + 1) + 1
+    return None, None

@@ -7,6 +7,7 @@ import re
 from dataclasses import asdict
 from typing import Annotated, Any
 
+import pydantic_core
 from fastapi import APIRouter, Header, HTTPException, Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -242,6 +243,14 @@ def choose_format(fmt: str | None, accept: str | None) -> str:
     )
 
 
+class FastJSONResponse(JSONResponse):
+    """JSON written by pydantic-core's serializer (Rust): a hub's ego network is megabytes of
+    JSON, which the standard library takes ~3.5× longer to write."""
+
+    def render(self, content: Any) -> bytes:
+        return pydantic_core.to_json(content)
+
+
 def _render(ego: EgoNetwork, fmt: str) -> Response:
     name = f"ego-{local_name(ego.center)}-r{ego.radius}"
     if fmt == "graphml":
@@ -257,7 +266,7 @@ def _render(ego: EgoNetwork, fmt: str) -> Response:
             headers={"Content-Disposition": f'inline; filename="{name}.gexf"'},
         )
     body: dict[str, Any] = to_node_link(ego) if fmt == "node-link" else to_cytoscape(ego)
-    return JSONResponse(body)
+    return FastJSONResponse(body)
 
 
 # ---------------------------------------------------------------------------- examples
@@ -341,7 +350,18 @@ def search_actors(
 def ego_network(
     runtime: RuntimeDep,
     actor: ActorParam,
-    radius: Annotated[int, Query(ge=1, le=3, description="Steps from the actor.")] = 1,
+    radius: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=3,
+            description="Steps from the actor.",
+            openapi_examples={
+                "one": {"summary": "Direct ties", "value": 1},
+                "two": {"summary": "Ties of ties", "value": 2},
+            },
+        ),
+    ] = 1,
     relations: Annotated[
         str | None,
         Query(
@@ -358,11 +378,19 @@ def ego_network(
     ] = None,
     date_from: Annotated[
         dt.date | None,
-        Query(alias="from", description="Count only events from this day (YYYY-MM-DD)."),
+        Query(
+            alias="from",
+            description="Count only events from this day (YYYY-MM-DD).",
+            openapi_examples={"2016": {"summary": "From 2016", "value": "2016-01-01"}},
+        ),
     ] = None,
     date_to: Annotated[
         dt.date | None,
-        Query(alias="to", description="Count only events up to this day (YYYY-MM-DD)."),
+        Query(
+            alias="to",
+            description="Count only events up to this day (YYYY-MM-DD).",
+            openapi_examples={"2017": {"summary": "Until the end of 2017", "value": "2017-12-31"}},
+        ),
     ] = None,
     direction: Annotated[
         Direction, Query(description="Follow edges out of the actor, into it, or both.")

@@ -75,8 +75,22 @@ def list_events(
             },
         ),
     ] = None,
-    date_from: Annotated[dt.date | None, Query(alias="from", description="YYYY-MM-DD.")] = None,
-    date_to: Annotated[dt.date | None, Query(alias="to", description="YYYY-MM-DD.")] = None,
+    date_from: Annotated[
+        dt.date | None,
+        Query(
+            alias="from",
+            description="YYYY-MM-DD.",
+            openapi_examples={"2016": {"summary": "From 2016", "value": "2016-01-01"}},
+        ),
+    ] = None,
+    date_to: Annotated[
+        dt.date | None,
+        Query(
+            alias="to",
+            description="YYYY-MM-DD.",
+            openapi_examples={"2017": {"summary": "Until the end of 2017", "value": "2017-12-31"}},
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> EventList:

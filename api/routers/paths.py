@@ -109,7 +109,9 @@ def shortest_paths(
             },
         ),
     ],
-    max_paths: Annotated[int, Query(ge=1, le=50)] = 5,
+    max_paths: Annotated[
+        int, Query(ge=1, le=50, openapi_examples={"three": {"summary": "Three paths", "value": 3}})
+    ] = 5,
     relations: Annotated[
         str | None, Query(description="Comma-separated relation names to walk; default all.")
     ] = None,

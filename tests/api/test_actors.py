@@ -153,7 +153,11 @@ def test_ego_as_gexf_and_node_link(client: TestClient) -> None:
 
 
 def test_format_parameter_beats_accept(client: TestClient) -> None:
-    r = client.get("/actors/Russia/ego", params={"format": "cytoscape"}, headers={"Accept": "application/gexf+xml"})
+    r = client.get(
+        "/actors/Russia/ego",
+        params={"format": "cytoscape"},
+        headers={"Accept": "application/gexf+xml"},
+    )
     assert r.headers["content-type"] == "application/json" and "elements" in r.json()
 
 
@@ -167,7 +171,12 @@ def test_radius_two_and_budget(client: TestClient) -> None:
 
 
 def test_ego_filters(client: TestClient) -> None:
-    params = {"relations": "accused,denied", "from": "2016-01-01", "to": "2017-12-31", "min_weight": 1}
+    params = {
+        "relations": "accused,denied",
+        "from": "2016-01-01",
+        "to": "2017-12-31",
+        "min_weight": 1,
+    }
     body = client.get("/actors/Russia/ego", params=params).json()
     assert body["summary"]["filters"]["relations"] == ["accused", "denied"]
     for e in body["elements"]["edges"]:
@@ -254,7 +263,17 @@ def test_ego_over_a_real_uvicorn(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "ACTORGRAPH_STORE_PATH": str(tmp_path / "store")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "api.app:factory", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "api.app:factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

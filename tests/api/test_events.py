@@ -21,7 +21,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 
 def _count(store: Store, sparql: str) -> int:
-    return int(next(store.query(sparql).rows())["n"])  # type: ignore[call-overload]
+    return int(next(store.query(sparql).rows())["n"])
 
 
 def test_events_by_type_match_the_store(client: TestClient, store: Store) -> None:
@@ -35,7 +35,9 @@ def test_events_by_type_match_the_store(client: TestClient, store: Store) -> Non
 
 def test_type_includes_subclasses(client: TestClient, store: Store) -> None:
     body = client.get("/events", params={"type": "SpeechAct", "limit": 1}).json()
-    expected = _count(store, "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a/rdfs:subClassOf* ag:SpeechAct }")
+    expected = _count(
+        store, "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a/rdfs:subClassOf* ag:SpeechAct }"
+    )
     assert body["total"] == expected
 
 
@@ -49,7 +51,9 @@ def test_events_of_an_actor(client: TestClient) -> None:
 
 def test_date_range_and_paging(client: TestClient) -> None:
     all_ = client.get("/events", params={"limit": 500}).json()
-    ranged = client.get("/events", params={"from": "2017-01-01", "to": "2017-12-31", "limit": 500}).json()
+    ranged = client.get(
+        "/events", params={"from": "2017-01-01", "to": "2017-12-31", "limit": 500}
+    ).json()
     assert 0 < ranged["total"] < all_["total"]
     for e in ranged["events"]:
         lo = e["date"] or e["earliest"]
@@ -79,4 +83,6 @@ def test_unknown_type_is_400_listing_valid_types(client: TestClient) -> None:
 )
 def test_bad_parameters(client: TestClient, params: dict[str, object], status: int) -> None:
     r = client.get("/events", params=params)
-    assert r.status_code == status and r.headers["content-type"].startswith("application/problem+json")
+    assert r.status_code == status and r.headers["content-type"].startswith(
+        "application/problem+json"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -31,7 +32,7 @@ def test_paths_between_two_actors_with_evidence(client: TestClient) -> None:
         actors = [a["iri"] for a in path["actors"]]
         assert actors[0] == KABULOV and actors[-1] == TRUMP
         assert len(path["hops"]) == body["length"] == len(actors) - 1
-        for hop, (a, b) in zip(path["hops"], zip(actors, actors[1:], strict=False), strict=True):
+        for hop, (a, b) in zip(path["hops"], itertools.pairwise(actors), strict=True):
             assert (hop["source"], hop["target"]) == (a, b)
             assert hop["edges"]
             for edge in hop["edges"]:
@@ -42,14 +43,18 @@ def test_paths_between_two_actors_with_evidence(client: TestClient) -> None:
 
 
 def test_same_length_for_every_path(client: TestClient) -> None:
-    body = client.get("/paths", params={"from": "Russia", "to": "Donald Trump", "max_paths": 20}).json()
+    body = client.get(
+        "/paths", params={"from": "Russia", "to": "Donald Trump", "max_paths": 20}
+    ).json()
     assert {len(p["hops"]) for p in body["paths"]} == {body["length"]}
     seq = [tuple(a["iri"] for a in p["actors"]) for p in body["paths"]]
     assert len(set(seq)) == len(seq)
 
 
 def test_max_evidence_caps_events_per_edge(client: TestClient) -> None:
-    body = client.get("/paths", params={"from": "Russia", "to": "Taliban", "max_evidence": 1}).json()
+    body = client.get(
+        "/paths", params={"from": "Russia", "to": "Taliban", "max_evidence": 1}
+    ).json()
     assert body["length"] == 1
     assert all(len(e["evidence"]) == 1 for h in body["paths"][0]["hops"] for e in h["edges"])
     assert any(e["weight"] > 1 for h in body["paths"][0]["hops"] for e in h["edges"])

@@ -28,7 +28,9 @@ def test_stats_agree_with_the_store(client: TestClient, store: Store) -> None:
     edges = {c["name"]: c["count"] for c in body["edges"]}
     assert sum(edges.values()) == store.graph_size(EDGES_GRAPH)
     classes = {c["name"]: c["count"] for c in body["classes"]}
-    n = next(store.query("SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a ag:Accusation }").rows())["n"]
-    assert classes["ag:Accusation"] == int(n)  # type: ignore[call-overload]
+    n = next(store.query("SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a ag:Accusation }").rows())[
+        "n"
+    ]
+    assert classes["ag:Accusation"] == int(n)
     assert sum(c["count"] for c in body["graphs"]) == body["triples"]
     assert body["actors"] > 0 and body["ties"] > 0

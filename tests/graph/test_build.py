@@ -273,3 +273,16 @@ def test_find_quote_maps_typographic_characters_back() -> None:
     assert text[m.start : m.end] == m.exact == "\u201cit is a lie\u201d"
     with pytest.raises(InvalidInput, match="not found"):
         find_quote(text, "it was a lie")
+
+
+def test_the_stored_graph_conforms_as_stored(store: Store) -> None:
+    """The graph read back from the store — after the store's own literal canonicalisation —
+    conforms too, not only the graph the build validated before writing."""
+    from graph.validate import validate
+
+    data = Graph()
+    for name in store.named_graphs():
+        for t in store.triples(name):
+            data.add(t)
+    report = validate(data)
+    assert report.conforms, report.text

@@ -21,6 +21,8 @@ from graph.namespaces import AG, ID, ORG
 from graph.networks import (
     ActorNetwork,
     EgoNetwork,
+    Event,
+    Tie,
     local_name,
     normalise,
     to_cytoscape,
@@ -413,7 +415,9 @@ def test_gexf_parses_back(taliban: EgoNetwork) -> None:
     _same(g, taliban)
 
 
-def test_the_index_holds_exactly_the_edges_graph(net: ActorNetwork, reference: nx.MultiDiGraph) -> None:
+def test_the_index_holds_exactly_the_edges_graph(
+    net: ActorNetwork, reference: nx.MultiDiGraph
+) -> None:
     """The index applies derive_edges.rq over scans; it must agree with what the build stored."""
     stored = {(s, k, o) for s, o, k in reference.edges(keys=True)}
     indexed: set[tuple[str, str, str]] = set()
@@ -423,3 +427,17 @@ def test_the_index_holds_exactly_the_edges_graph(net: ActorNetwork, reference: n
             indexed.add((tie.target, tie.relation, tie.source))
         assert tie.events
     assert indexed == stored
+
+
+def test_budget_is_spent_layer_by_layer_on_the_strongest_ties() -> None:
+    def tie(a: str, b: str, n: int) -> Tie:
+        return Tie(f"ex:{a}", f"ex:{b}", "accused", tuple(Event(f"ex:{a}{b}{i}") for i in range(n)))
+
+    net = ActorNetwork(
+        [],
+        [tie("a", "b", 3), tie("a", "c", 1), tie("b", "d", 5), tie("b", "e", 1), tie("c", "f", 10)],
+    )
+    ego = net.ego("a", 2, max_nodes=4)
+    assert set(ego.graph) == {"ex:a", "ex:b", "ex:c", "ex:f"}  # layer 1 first, then the strongest
+    assert (ego.total, ego.omitted) == (6, 2)
+    assert set(net.ego("a", 2, max_nodes=2).graph) == {"ex:a", "ex:b"}

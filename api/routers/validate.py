@@ -1,0 +1,152 @@
+"""``POST /validate``: a dry run of a steward's batch against the shapes, in the context of the graph.
+
+The body is RDF (Turtle, N-Triples, TriG, N-Quads, JSON-LD or RDF/XML, by Content-Type). The batch
+is validated incrementally with the part of the graph its shapes reach (:mod:`graph.batches`), so
+a new event may refer to actors, articles and accusations already in the graph, and the edges that
+its events would derive are checked too. The answer is the SHACL report — conforms or not, and for
+each result the focus node, path, value, severity, shape and a message in words — as JSON (default)
+or as an ``sh:ValidationReport`` in Turtle (``Accept: text/turtle`` or ``format=turtle``), with the
+counts a commit would add. Nothing is written; no token is needed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse, Response
+
+from api.deps import RDF_MEDIA_TYPES, RDFPayloadDep, StoreDep
+from api.negotiation import negotiate
+from graph.batches import check_batch, parse_batch
+from graph.errors import ActorGraphError
+
+__all__ = ["EXAMPLE_BATCH", "REQUEST_BODY", "router"]
+
+router = APIRouter(prefix="/validate", tags=["stewards"])
+
+JSON = "application/json"
+TURTLE = "text/turtle"
+
+#: A conforming batch against the seed graph: a meeting between two actors of the registry,
+#: taken from a seed article, with its evidence. (tests/api/test_validate.py checks it conforms.)
+EXAMPLE_BATCH = """\
+@prefix ag:      <https://w3id.org/actorgraph/ontology#> .
+@prefix actor:   <https://w3id.org/actorgraph/id/actor/> .
+@prefix article: <https://w3id.org/actorgraph/id/article/> .
+@prefix event:   <https://w3id.org/actorgraph/id/event/> .
+@prefix ev:      <https://w3id.org/actorgraph/id/evidence/> .
+@prefix cameo:   <https://w3id.org/actorgraph/codes/cameo/> .
+@prefix oa:      <http://www.w3.org/ns/oa#> .
+@prefix prov:    <http://www.w3.org/ns/prov#> .
+@prefix rdfs:    <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix sem:     <http://semanticweb.cs.vu.nl/2009/11/sem/> .
+@prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
+
+event:example-russia-pakistan-talks a ag:Meeting ;
+    rdfs:label "Russia and Pakistan held talks (2017-03-01)"@en ;
+    ag:eventType cameo:040 ;
+    ag:agent actor:russia ;
+    ag:participant actor:russia , actor:pakistan ;
+    sem:hasTimeStamp "2017-03-01"^^xsd:date ;
+    ag:datePrecision "day" ;
+    ag:quote "Russia and Pakistan held talks in Moscow" ;
+    ag:evidence ev:example-russia-pakistan-talks ;
+    prov:wasDerivedFrom article:atnews-2017-02-10-russia-offers-cooperation-us .
+
+ev:example-russia-pakistan-talks a ag:Evidence , oa:Annotation ;
+    oa:motivatedBy oa:identifying ;
+    oa:hasBody event:example-russia-pakistan-talks ;
+    oa:hasTarget ev:example-russia-pakistan-talks-target .
+
+ev:example-russia-pakistan-talks-target a oa:SpecificResource ;
+    oa:hasSource article:atnews-2017-02-10-russia-offers-cooperation-us ;
+    oa:hasSelector ev:example-russia-pakistan-talks-quote .
+
+ev:example-russia-pakistan-talks-quote a oa:TextQuoteSelector ;
+    oa:exact "Russia and Pakistan held talks in Moscow" .
+"""
+
+#: The request body in OpenAPI: one example, every RDF media type.
+REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        media: (
+            {"schema": {"type": "string"}, "example": EXAMPLE_BATCH}
+            if media == TURTLE
+            else {"schema": {"type": "string"}}
+        )
+        for media in RDF_MEDIA_TYPES
+    },
+}
+
+
+class NotAcceptable(ActorGraphError):
+    """No report format the client accepts (406)."""
+
+    title = "Not acceptable"
+    status = 406
+
+
+@router.post(
+    "",
+    summary="Validate new triples against the shapes, in the context of the graph (dry run)",
+    response_description="The SHACL report (JSON, or sh:ValidationReport as Turtle).",
+    responses={
+        200: {
+            "content": {
+                JSON: {
+                    "example": {
+                        "conforms": False,
+                        "results": [
+                            {
+                                "focus_node": "https://w3id.org/actorgraph/id/event/x",
+                                "result_path": "ag:agent",
+                                "value": None,
+                                "severity": "Violation",
+                                "source_shape": "ags:EventShape-agent",
+                                "source_constraint_component": "MinCountConstraintComponent",
+                                "message": "An event needs exactly one agent (ag:agent) …",
+                            }
+                        ],
+                        "triples": 21,
+                        "new_triples": 21,
+                        "derived_edges": 2,
+                        "new_edges": 2,
+                        "focus_nodes": 6,
+                        "summary": "The data does not conform to the shapes: 1 result(s). …",
+                    }
+                },
+                TURTLE: {"example": "[] a sh:ValidationReport ; sh:conforms true ."},
+            }
+        },
+        400: {
+            "description": "Malformed RDF (line and column), an unknown prefix, a relative "
+            "IRI, an ill-typed literal, a remote JSON-LD context, ontology triples."
+        },
+        406: {"description": "Neither JSON nor Turtle is acceptable."},
+        413: {"description": "The body is over ACTORGRAPH_MAX_PAYLOAD_BYTES."},
+        415: {"description": "No RDF Content-Type, or not UTF-8."},
+    },
+    openapi_extra={"requestBody": REQUEST_BODY},
+)
+def validate_batch(
+    store: StoreDep,
+    payload: RDFPayloadDep,
+    fmt: Annotated[
+        str | None,
+        Query(alias="format", description="`json` or `turtle`; overrides Accept."),
+    ] = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Validate the triples as a batch would be validated before a commit; write nothing."""
+    formats = {"json": JSON, "turtle": TURTLE}
+    if fmt is not None and fmt not in formats:
+        raise NotAcceptable(f"format={fmt} is not a report format: use json or turtle")
+    chosen = formats[fmt] if fmt is not None else negotiate(accept, [JSON, TURTLE])
+    if chosen is None:
+        raise NotAcceptable(f"the report is {JSON} or {TURTLE}, not {accept or fmt}")
+    check = check_batch(store, parse_batch(payload.data, payload.format, source="body"))
+    if chosen == TURTLE:
+        return Response(check.report.to_turtle(), media_type=f"{TURTLE}; charset=utf-8")
+    return JSONResponse(check.to_json())

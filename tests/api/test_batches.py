@@ -1,0 +1,330 @@
+"""POST/GET/DELETE /batches: tokens, commit, review, retract, what readers see, two stewards."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from pydantic import SecretStr
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from api.app import create_app
+from api.routers.validate import EXAMPLE_BATCH
+from graph.settings import Settings
+
+ALICE = "alice-0123456789-secret"
+UNNAMED = "fedcba9876543210-unnamed"
+EVENT = "https://w3id.org/actorgraph/id/event/example-russia-pakistan-talks"
+RUSSIA = "https://w3id.org/actorgraph/id/actor/russia"
+PAKISTAN = "https://w3id.org/actorgraph/id/actor/pakistan"
+TURTLE = {"Content-Type": "text/turtle"}
+
+
+def auth(token: str = ALICE) -> dict[str, str]:
+    return {**TURTLE, "Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    path = tmp_path_factory.mktemp("batches") / "store"
+    settings = Settings(
+        store_path=path,
+        steward_tokens=[SecretStr(f"alice:{ALICE}"), SecretStr(UNNAMED)],
+        write_lock_timeout=2.0,
+    )
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def closed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A server with no steward token: writes are off."""
+    path = tmp_path_factory.mktemp("closed") / "store"
+    with TestClient(create_app(Settings(store_path=path))) as c:
+        yield c
+
+
+def problem(r: Response, status: int) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def ask(client: TestClient, query: str) -> bool:
+    r = client.get("/sparql", params={"query": query})
+    assert r.status_code == 200, r.text
+    return bool(r.json()["boolean"])
+
+
+def ego_events(client: TestClient, actor: str) -> set[str]:
+    r = client.get(f"/actors/{actor.rsplit('/', 1)[1]}/ego", params={"radius": 1})
+    assert r.status_code == 200, r.text
+    return {e for edge in r.json()["elements"]["edges"] for e in edge["data"].get("events", [])}
+
+
+def batch_with(name: str, participants: tuple[str, str] = (RUSSIA, PAKISTAN)) -> str:
+    """The OpenAPI example, renamed (so several can be committed) and between other actors."""
+    text = EXAMPLE_BATCH.replace("example-russia-pakistan-talks", f"example-{name}")
+    return text.replace("actor:russia", f"<{participants[0]}>").replace(
+        "actor:pakistan", f"<{participants[1]}>"
+    )
+
+
+# ------------------------------------------------------------------------------ tokens
+def test_openapi_marks_the_write_endpoints(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    scheme = spec["components"]["securitySchemes"]["stewardToken"]
+    assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
+    assert spec["paths"]["/batches"]["post"]["security"] == [{"stewardToken": []}]
+    assert spec["paths"]["/batches/{batch_id}"]["delete"]["security"] == [{"stewardToken": []}]
+    assert "security" not in spec["paths"]["/batches"]["get"]
+    assert "security" not in spec["paths"]["/validate"]["post"]
+    example = spec["paths"]["/batches"]["post"]["requestBody"]["content"]["text/turtle"]
+    assert example["example"] == EXAMPLE_BATCH
+
+
+def test_writes_are_off_without_tokens(closed: TestClient) -> None:
+    for r in (
+        closed.post("/batches", content=EXAMPLE_BATCH, headers=auth()),
+        closed.delete("/batches/20261122T153012345-7f3a", headers=auth()),
+    ):
+        body = problem(r, 403)
+        assert "ACTORGRAPH_STEWARD_TOKENS" in body["detail"]
+    assert closed.get("/batches").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [TURTLE, auth("not-a-token-of-this-server"), {**TURTLE, "Authorization": f"Basic {ALICE}"}],
+)
+def test_missing_or_wrong_token_is_401(client: TestClient, headers: dict[str, str]) -> None:
+    before = client.get("/batches").json()["count"]
+    r = client.post("/batches", content=EXAMPLE_BATCH, headers=headers)
+    problem(r, 401)
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    assert ALICE not in r.text
+    assert client.get("/batches").json()["count"] == before
+
+
+def test_tokens_are_never_logged(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    r = client.post(
+        "/batches", content=batch_with("logged"), headers={**auth(), "X-Steward": "Logger"}
+    )
+    assert r.status_code == 201, r.text
+    client.post("/batches", content=EXAMPLE_BATCH, headers=auth(ALICE + "x"))
+    client.delete(f"/batches/{r.json()['id']}", headers=auth())
+    assert ALICE not in caplog.text
+    assert ALICE not in r.text
+
+
+# ------------------------------------------------------------------------------ the workflow
+def test_commit_find_in_sparql_and_ego_network_then_retract(client: TestClient) -> None:
+    assert not ask(client, f"ASK {{ <{EVENT}> ?p ?o }}")
+    r = client.post(
+        "/batches",
+        content=EXAMPLE_BATCH,
+        headers={**auth(), "X-Steward": "Alice Example"},
+        params={"source": "https://example.org/report", "comment": "talks on 1 March"},
+    )
+    assert r.status_code == 201, r.text
+    record = r.json()
+    assert r.headers["location"] == f"/batches/{record['id']}"
+    assert record["iri"] == f"https://w3id.org/actorgraph/id/graph/batch/{record['id']}"
+    assert record["steward"] == "Alice Example" and record["credential"] == "alice"
+    assert record["source"] == "https://example.org/report"
+    assert record["submitted"] == record["new_triples"] == len(Graph().parse(data=EXAMPLE_BATCH))
+    assert record["derived_edges"] == 2 and record["triples"] == record["submitted"] + 2
+
+    assert client.get(f"/batches/{record['id']}").json() | {"content": None} == record | {
+        "content": None
+    }
+    assert any(b["id"] == record["id"] for b in client.get("/batches").json()["batches"])
+    turtle = client.get(f"/batches/{record['id']}", headers={"Accept": "text/turtle"})
+    content = Graph().parse(data=turtle.text, format="turtle")
+    assert (
+        URIRef(RUSSIA),
+        URIRef("https://w3id.org/actorgraph/ontology#metWith"),
+        URIRef(PAKISTAN),
+    ) in content
+    assert ask(client, f"ASK {{ GRAPH <{record['iri']}> {{ <{EVENT}> a ag:Meeting }} }}")
+    assert ask(
+        client,
+        f"ASK {{ GRAPH id:graph\\/batches {{ <{record['iri']}> a ag:Batch ; dcterms:creator 'Alice Example' }} }}",
+    )
+    assert EVENT in ego_events(client, PAKISTAN)
+
+    r = client.delete(
+        f"/batches/{record['id']}", headers=auth(UNNAMED), params={"comment": "duplicate"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["removed_triples"] == record["triples"]
+    assert not ask(client, f"ASK {{ <{EVENT}> ?p ?o }}")
+    assert EVENT not in ego_events(client, PAKISTAN)
+    assert ask(client, f"ASK {{ <{RUSSIA}> ag:metWith <{PAKISTAN}> }}") == ask(
+        client, f"ASK {{ GRAPH id:graph\\/edges {{ <{RUSSIA}> ag:metWith <{PAKISTAN}> }} }}"
+    )  # the edge stays only if the seeds have it
+    retracted = client.get(f"/batches/{record['id']}").json()
+    assert retracted["status"] == "retracted" and retracted["retracted_by"] == "steward-2"
+    assert retracted["retraction_comment"] == "duplicate" and retracted["content"].strip() == ""
+    assert ask(
+        client,
+        f"ASK {{ GRAPH id:graph\\/audit {{ ?a prov:invalidated <{record['iri']}> ; prov:type 'retraction' }} }}",
+    )
+    assert problem(client.delete(f"/batches/{record['id']}", headers=auth()), 409)
+    listed = client.get("/batches", params={"status": "retracted"}).json()["batches"]
+    assert record["id"] in {b["id"] for b in listed}
+
+
+def test_non_conforming_batch_is_422_with_the_report_and_nothing_is_written(
+    client: TestClient,
+) -> None:
+    g = Graph().parse(data=batch_with("bad"), format="turtle")
+    event = URIRef(EVENT.replace("example-russia-pakistan-talks", "example-bad"))
+    g.set(
+        (
+            event,
+            URIRef("http://semanticweb.cs.vu.nl/2009/11/sem/hasTimeStamp"),
+            Literal("2017", datatype=XSD.gYear),
+        )
+    )
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    before, batches = len(runtime.store), client.get("/batches").json()["count"]
+    body = problem(
+        client.post("/batches", content=g.serialize(format="turtle"), headers=auth()), 422
+    )
+    assert body["report"]["conforms"] is False
+    assert [r["source_shape"] for r in body["report"]["results"]] == ["ags:EventShape-timeStamp"]
+    assert "nothing was written" in body["detail"]
+    assert len(runtime.store) == before
+    assert client.get("/batches").json()["count"] == batches
+
+
+def test_a_batch_repeating_the_graph_says_how_many_triples_were_new(client: TestClient) -> None:
+    text = batch_with("repeat")
+    first = client.post("/batches", content=text, headers=auth()).json()
+    extra = (
+        text + '\n<https://w3id.org/actorgraph/id/event/example-repeat> rdfs:comment "again" .\n'
+    )
+    second = client.post("/batches", content=extra, headers=auth())
+    assert second.status_code == 201, second.text
+    assert second.json()["submitted"] == first["submitted"] + 1
+    assert second.json()["new_triples"] == 1
+    gone = client.delete(f"/batches/{first['id']}", headers=auth()).json()
+    assert gone["gone_triples"] == 0  # the second batch holds all of them too
+    in_seeds = client.get(
+        "/sparql",
+        params={
+            "query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH id:graph\\/edges {{ "
+            f"?a ag:metWith ?b VALUES (?a ?b) {{ (<{RUSSIA}> <{PAKISTAN}>) (<{PAKISTAN}> <{RUSSIA}>) }} }} }}"
+        },
+    ).json()["results"]["bindings"][0]["n"]["value"]
+    gone = client.delete(f"/batches/{second.json()['id']}", headers=auth()).json()
+    assert gone["gone_triples"] == second.json()["triples"] - int(in_seeds)
+
+
+def test_unknown_batches_are_404(client: TestClient) -> None:
+    for batch_id in ("20991231T000000000-0000", "not-a-batch-id"):
+        problem(client.get(f"/batches/{batch_id}"), 404)
+        problem(client.delete(f"/batches/{batch_id}", headers=auth()), 404)
+
+
+def test_bad_payloads_on_commit(client: TestClient) -> None:
+    problem(
+        client.post(
+            "/batches", content=EXAMPLE_BATCH, headers={"Authorization": f"Bearer {ALICE}"}
+        ),
+        415,
+    )
+    body = problem(client.post("/batches", content="<a> <b> <c> .", headers=auth()), 400)
+    assert body["line"] == 1 and "relative IRI" in body["detail"]
+
+
+# ------------------------------------------------------------------------------ concurrency
+def test_two_stewards_committing_at_once_both_succeed(client: TestClient) -> None:
+    results: dict[str, Response] = {}
+
+    def commit(name: str, token: str) -> None:
+        results[name] = client.post("/batches", content=batch_with(name), headers=auth(token))
+
+    threads = [
+        threading.Thread(target=commit, args=(n, t)) for n, t in (("a1", ALICE), ("b1", UNNAMED))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {r.status_code for r in results.values()} == {201}, [r.text for r in results.values()]
+    committed = {
+        b["id"] for b in client.get("/batches", params={"status": "committed"}).json()["batches"]
+    }
+    assert {r.json()["id"] for r in results.values()} <= committed
+    for r in results.values():
+        client.delete(f"/batches/{r.json()['id']}", headers=auth())
+
+
+def test_a_steward_who_cannot_get_the_lock_gets_409(client: TestClient) -> None:
+    lock = client.app.state.runtime.write_lock  # type: ignore[attr-defined]
+    assert lock.acquire(timeout=30)  # another commit in progress
+    try:
+        started = time.monotonic()
+        r = client.post("/batches", content=batch_with("blocked"), headers=auth())
+        waited = time.monotonic() - started
+    finally:
+        lock.release()
+    body = problem(r, 409)
+    assert r.headers["retry-after"] == "5"
+    assert "try again" in body["detail"] and waited >= 2.0
+    assert not ask(client, "ASK { <https://w3id.org/actorgraph/id/event/example-blocked> ?p ?o }")
+
+
+def big_batch(events: int) -> tuple[str, int]:
+    """``events`` meetings between two actors of the seeds, and how many triples have their
+    nodes as subjects."""
+    parts = [EXAMPLE_BATCH]
+    for i in range(events):
+        body = EXAMPLE_BATCH.split("\n\n", 1)[1].replace(
+            "example-russia-pakistan-talks", f"bulk-{i}"
+        )
+        parts.append(body)
+    text = "\n".join(parts)
+    g = Graph().parse(data=text, format="turtle")
+    marked = sum(1 for s in g.subjects() if "bulk-" in str(s))
+    return text, marked
+
+
+def test_readers_during_a_commit_see_all_of_it_or_none(client: TestClient) -> None:
+    text, total = big_batch(150)
+    count = (
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o "
+        'FILTER (CONTAINS(STR(?s), "/event/bulk-") || CONTAINS(STR(?s), "/evidence/bulk-")) }'
+    )
+    seen: list[int] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            r = client.get("/sparql", params={"query": count})
+            assert r.status_code == 200
+            seen.append(int(r.json()["results"]["bindings"][0]["n"]["value"]))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        r = client.post("/batches", content=text, headers=auth())
+    finally:
+        time.sleep(0.3)
+        done.set()
+        reader.join()
+    assert r.status_code == 201, r.text
+    assert set(seen) <= {0, total}, sorted(set(seen))
+    assert seen[0] == 0 and seen[-1] == total and len(seen) > 5
+    client.delete(f"/batches/{r.json()['id']}", headers=auth())
