@@ -1,7 +1,10 @@
 """Run every benchmark with sane defaults (``make bench``); each prints its own figures.
 
-    python benchmarks/run_all.py            # API on seed, 100k and 1M triples; extraction (≈ 30 min)
+    python benchmarks/run_all.py            # API on seed, 100k and 1M triples, then the others
     python benchmarks/run_all.py --quick    # smoke run: API on seed and 10k only, fewer repetitions
+
+The API benchmark (``api.py``) runs first; then, when present, ``extraction.py``, ``networks.py``
+and ``validate_batch.py`` with their own defaults (``validate_batch.py`` on 10k with ``--quick``).
 
 The API benchmark writes ``benchmarks/results/api.json`` (``api-quick.json`` with ``--quick``).
 Synthetic stores are generated once into ``benchmarks/.cache/`` and reused.
@@ -27,8 +30,15 @@ def main(argv: list[str] | None = None) -> int:
         api = ["--graphs", "seed,10k", "--reps", "10", "--budget", "5", "--cap", "20"]
         api += ["--name", "api-quick"]
     runs = [[sys.executable, str(HERE / "api.py"), *api]]
-    if (HERE / "extraction.py").exists():
-        runs.append([sys.executable, str(HERE / "extraction.py")])
+    # the other benchmarks, each with its own defaults (smaller with --quick), when present
+    others = {
+        "extraction.py": [],
+        "networks.py": [],
+        "validate_batch.py": ["--scale", "10k", "--runs", "3"] if args.quick else [],
+    }
+    for script, extra in others.items():
+        if (HERE / script).exists():
+            runs.append([sys.executable, str(HERE / script), *extra])
     failed = 0
     for cmd in runs:
         print(

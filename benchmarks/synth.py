@@ -142,7 +142,7 @@ RDFS_LABEL = _iri("rdfs:label")
 XSD_DATE = _iri("xsd:date")
 XSD_BOOLEAN = _iri("xsd:boolean")
 XSD_DECIMAL = _iri("xsd:decimal")
-XSD_NNI = _iri("xsd:nonNegativeInteger")
+XSD_INTEGER = _iri("xsd:integer")  # what the store keeps (it canonicalises xsd:nonNegativeInteger)
 TRUE = ox.Literal("true", datatype=XSD_BOOLEAN)
 ACTIVITY = _n(_ID + "activity/synthetic-generator")
 
@@ -638,8 +638,8 @@ class _Generator:
         add(qsel, "oa:prefix", ox.Literal(prefix))
         add(qsel, "oa:suffix", ox.Literal(suffix))
         add(psel, "rdf:type", _iri("oa:TextPositionSelector"))
-        add(psel, "oa:start", ox.Literal(str(start), datatype=XSD_NNI))
-        add(psel, "oa:end", ox.Literal(str(end), datatype=XSD_NNI))
+        add(psel, "oa:start", ox.Literal(str(start), datatype=XSD_INTEGER))
+        add(psel, "oa:end", ox.Literal(str(end), datatype=XSD_INTEGER))
 
     def _membership(
         self, aid: str, m: int, person: int, article: ox.NamedNode, published: dt.date, add: _Add

@@ -429,19 +429,8 @@ class Store:
     def replace_graphs(
         self, graphs: Mapping[URIRef, Iterable[Triple]], *, drop: Iterable[URIRef] = ()
     ) -> None:
-        """Atomically drop ``drop`` and every graph in ``graphs``, then fill ``graphs``.
-
-        One SPARQL update, so one transaction. Terms are serialised by pyoxigraph, never by hand.
-        """
-        self._check_writable()
-        dropped = {*graphs, *drop}
-        parts = [f"DROP SILENT GRAPH {to_ox(g)}" for g in sorted(dropped)]
-        for g, triples in graphs.items():
-            body = " .\n".join(f"{to_ox(s)} {to_ox(p)} {to_ox(o)}" for s, p, o in triples)
-            if body:
-                parts.append(f"INSERT DATA {{ GRAPH {to_ox(g)} {{\n{body} .\n}} }}")
-        if parts:
-            self._inner.update(" ;\n".join(parts))
+        """Atomically drop ``drop`` and every graph in ``graphs``, then fill ``graphs``."""
+        self.change_graphs(add=graphs, drop={*graphs, *drop})
 
     def add_graphs(self, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
         """Add triples to named graphs in one transaction."""
@@ -454,17 +443,15 @@ class Store:
 
     def drop_graphs(self, graphs: Iterable[URIRef]) -> None:
         """Remove whole named graphs in one transaction."""
-        self._check_writable()
-        parts = [f"DROP SILENT GRAPH {to_ox(g)}" for g in sorted(set(graphs))]
-        if parts:
-            self._inner.update(" ;\n".join(parts))
+        self.change_graphs(add={}, drop=graphs)
 
     def change_graphs(
         self, *, add: Mapping[URIRef, Iterable[Triple]], drop: Iterable[URIRef] = ()
     ) -> None:
         """Atomically drop the graphs ``drop`` and add triples to the graphs in ``add`` (kept).
 
-        One SPARQL update, so one transaction (a retraction drops a batch and logs it at once).
+        One SPARQL update, so one transaction (a rebuild replaces the seed graphs at once; a
+        retraction drops a batch and logs it at once). Terms are serialised by pyoxigraph.
         """
         self._check_writable()
         parts = [f"DROP SILENT GRAPH {to_ox(g)}" for g in sorted(set(drop))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -19,8 +19,12 @@ from api.deps import RuntimeDep
 from api.negotiation import negotiate
 from api.runtime import Runtime
 from graph.errors import ActorGraphError, InvalidInput
-from graph.extract import Extractor
-from graph.extract.output import to_json, to_turtle
+
+if TYPE_CHECKING:
+    from graph.extract import Extractor
+
+# graph.extract pulls in spaCy (~0.7 s): it is imported on the first /extract request, not when
+# the app starts.
 
 __all__ = ["router"]
 
@@ -83,6 +87,8 @@ def _extractor(runtime: Runtime, request: Request) -> Extractor:
     with _lock:
         cached: tuple[int, Extractor] | None = getattr(request.app.state, "extractor", None)
         if cached is None or cached[0] != generation:
+            from graph.extract import Extractor
+
             cached = (generation, Extractor.for_store(runtime.store))
             request.app.state.extractor = cached
         return cached[1]
@@ -132,6 +138,10 @@ def extract(
         raise NotAcceptable(f"this endpoint answers {TURTLE} or {JSON}, not {accept}")
     result = _extractor(runtime, request).extract(text, file=file, published=published)
     if chosen == JSON:
+        from graph.extract.output import to_json
+
         body: dict[str, Any] = to_json(result)
         return JSONResponse(body)
+    from graph.extract.output import to_turtle
+
     return Response(to_turtle(result, include_actors=actors), media_type=f"{TURTLE}; charset=utf-8")
