@@ -9,10 +9,10 @@ a pure function of the input files, so building twice gives the same graph.
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
