@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
@@ -23,6 +23,7 @@ from graph.errors import InvalidInput
 __all__ = [
     "ACTOR_KINDS",
     "EVENT_TYPES",
+    "ActorKind",
     "ActorSpec",
     "AnnotationFile",
     "ArticleSpec",
@@ -30,13 +31,15 @@ __all__ = [
     "Corpus",
     "DateSpan",
     "EventSpec",
+    "EventType",
     "MembershipSpec",
     "PlaceSpec",
     "Problem",
     "load_corpus",
 ]
 
-ACTOR_KINDS = (
+#: The kinds of actor (classes under ag:Actor), declared once.
+ActorKind = Literal[
     "State",
     "IntergovernmentalOrganisation",
     "ArmedGroup",
@@ -46,8 +49,10 @@ ACTOR_KINDS = (
     "NonGovernmentalOrganisation",
     "Person",
     "Group",
-)
-EVENT_TYPES = (
+]
+ACTOR_KINDS: tuple[str, ...] = get_args(ActorKind)
+#: The event types (classes under ag:PoliticalEvent), declared once.
+EventType = Literal[
     "Meeting",
     "Conference",
     "PhoneCall",
@@ -64,7 +69,8 @@ EVENT_TYPES = (
     "AidProvision",
     "Sanction",
     "Threat",
-)
+]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 MODALITIES = ("negated", "hypothetical", "future", "historical")
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
@@ -202,17 +208,7 @@ class _Spec(BaseModel):
 
 class ActorSpec(_Spec):
     id: Id
-    kind: Literal[
-        "State",
-        "IntergovernmentalOrganisation",
-        "ArmedGroup",
-        "ArmedForce",
-        "GovernmentBody",
-        "NewsOrganisation",
-        "NonGovernmentalOrganisation",
-        "Person",
-        "Group",
-    ]
+    kind: ActorKind
     label: str = Field(min_length=1)
     aliases: Annotated[list[str], BeforeValidator(_as_list)] = []
     demonyms: Annotated[list[str], BeforeValidator(_as_list)] = []
@@ -267,24 +263,7 @@ class ClaimSpec(_Spec):
 
 class EventSpec(_Spec):
     id: Id
-    type: Literal[
-        "Meeting",
-        "Conference",
-        "PhoneCall",
-        "Statement",
-        "Accusation",
-        "Criticism",
-        "Denial",
-        "CooperationOffer",
-        "Invitation",
-        "Rejection",
-        "Request",
-        "Support",
-        "Cooperation",
-        "AidProvision",
-        "Sanction",
-        "Threat",
-    ]
+    type: EventType
     agent: Id
     on_behalf_of: Id | None = None
     targets: IdList = []

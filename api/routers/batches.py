@@ -30,7 +30,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import RDFPayloadDep, RuntimeDep, StewardDep, StoreDep
 from api.negotiation import negotiate
-from api.routers.validate import REQUEST_BODY, NotAcceptable
+from api.routers.validate import PAYLOAD_ERRORS, REQUEST_BODY, NotAcceptable
 from api.runtime import Runtime
 from graph.batches import (
     batch_content,
@@ -116,12 +116,7 @@ _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     response_description="The batch's record; Location: /batches/{id}.",
     responses={
         201: {"content": {JSON: {"example": _RECORD}}},
-        400: {
-            "description": "Malformed RDF (line and column), an unknown prefix, a relative "
-            "IRI, an ill-typed literal, a remote JSON-LD context, ontology triples."
-        },
-        413: {"description": "The body is over ACTORGRAPH_MAX_PAYLOAD_BYTES."},
-        415: {"description": "No RDF Content-Type, or not UTF-8."},
+        **PAYLOAD_ERRORS,
         422: {"description": "The batch does not conform; `report` says why. Nothing was written."},
         **_WRITE_ERRORS,
     },

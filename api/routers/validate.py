@@ -21,7 +21,7 @@ from api.negotiation import negotiate
 from graph.batches import check_batch, parse_batch
 from graph.errors import ActorGraphError
 
-__all__ = ["EXAMPLE_BATCH", "REQUEST_BODY", "router"]
+__all__ = ["EXAMPLE_BATCH", "PAYLOAD_ERRORS", "REQUEST_BODY", "router"]
 
 router = APIRouter(prefix="/validate", tags=["stewards"])
 
@@ -68,6 +68,16 @@ ev:example-russia-pakistan-talks-quote a oa:TextQuoteSelector ;
 """
 
 #: The request body in OpenAPI: one example, every RDF media type.
+#: The answers to a bad RDF payload, shared by every endpoint that reads one (OpenAPI).
+PAYLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": "Malformed RDF (line and column), an unknown prefix, a relative "
+        "IRI, an ill-typed literal, a remote JSON-LD context, ontology triples."
+    },
+    413: {"description": "The body is over ACTORGRAPH_MAX_PAYLOAD_BYTES."},
+    415: {"description": "No RDF Content-Type, or not UTF-8."},
+}
+
 REQUEST_BODY: dict[str, Any] = {
     "required": True,
     "content": {
@@ -120,13 +130,8 @@ class NotAcceptable(ActorGraphError):
                 TURTLE: {"example": "[] a sh:ValidationReport ; sh:conforms true ."},
             }
         },
-        400: {
-            "description": "Malformed RDF (line and column), an unknown prefix, a relative "
-            "IRI, an ill-typed literal, a remote JSON-LD context, ontology triples."
-        },
         406: {"description": "Neither JSON nor Turtle is acceptable."},
-        413: {"description": "The body is over ACTORGRAPH_MAX_PAYLOAD_BYTES."},
-        415: {"description": "No RDF Content-Type, or not UTF-8."},
+        **PAYLOAD_ERRORS,
     },
     openapi_extra={"requestBody": REQUEST_BODY},
 )

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from graph.annotations import ACTOR_KINDS, ActorSpec, AnnotationFile
+from graph.annotations import ACTOR_KINDS, ActorKind, ActorSpec, AnnotationFile
 
 if TYPE_CHECKING:
     from graph.store import Store
@@ -123,17 +123,7 @@ class StandardActor(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
-    kind: Literal[
-        "State",
-        "IntergovernmentalOrganisation",
-        "ArmedGroup",
-        "ArmedForce",
-        "GovernmentBody",
-        "NewsOrganisation",
-        "NonGovernmentalOrganisation",
-        "Person",
-        "Group",
-    ]
+    kind: ActorKind
     label: str
     aliases: list[str] = []
     demonyms: list[str] = []
