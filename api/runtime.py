@@ -70,7 +70,10 @@ class Runtime:
         runtime = cls(settings, store, None, None, checkpoints)  # type: ignore[arg-type]
         first = runtime._new_checkpoint()
         runtime.pool = QueryPool(
-            first, workers=settings.query_workers, timeout=settings.query_timeout
+            first,
+            workers=settings.query_workers,
+            timeout=settings.query_timeout,
+            memory_max_triples=settings.query_memory_max_triples,
         )
         runtime.network = _fresh_network(store)
         return runtime

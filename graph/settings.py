@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     query_workers: int = Field(
         default=2, description="Worker processes that run public SPARQL queries."
     )
+    query_memory_max_triples: int = Field(
+        default=2_000_000,
+        ge=0,
+        description="Query workers copy a graph of at most this many triples into memory (3–6× "
+        "faster queries; about 0.7 GB per million triples per worker); 0: answer from disk.",
+    )
     max_payload_bytes: int = Field(
         default=5_000_000, description="Largest request body accepted, bytes."
     )

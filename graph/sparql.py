@@ -27,6 +27,7 @@ graph.errors.QueryRefused: SERVICE is refused: this endpoint does not call other
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import enum
@@ -553,17 +554,68 @@ def _error(exc: Exception) -> _Reply:
     )
 
 
-def _open(checkpoint: str, isolated: bool) -> tuple[Store, _Reply]:
-    store = Store.open_read_only(checkpoint)
-    return store, ("ready", checkpoint, isolated, [str(g) for g in store.named_graphs()])
+class _Engine:
+    """What a worker answers from: its checkpoint on disk at once, then a copy of it in memory.
+
+    The copy is made by a background thread (queries keep being answered from disk meanwhile)
+    when the checkpoint holds at most ``memory_max`` triples, and is swapped in whole. ``flag``
+    (shared with the parent) says which one answers: 1 memory, 0 disk.
+    """
+
+    def __init__(self, memory_max: int, flag: ctypes.c_byte) -> None:
+        self.memory_max = memory_max
+        self.flag = flag
+        self.store: Store | None = None
+        self.generation = 0
+        self._lock = threading.Lock()
+
+    def open(self, checkpoint: str, isolated: bool) -> _Reply:
+        disk = Store.open_read_only(checkpoint)
+        with self._lock:
+            self.generation += 1
+            self.store = disk
+            self.flag.value = 0
+            generation = self.generation
+        if self.memory_max > 0:
+            threading.Thread(target=self._to_memory, args=(disk, generation), daemon=True).start()
+        return ("ready", checkpoint, isolated, [str(g) for g in disk.named_graphs()])
+
+    def _to_memory(self, disk: Store, generation: int) -> None:
+        started = time.perf_counter()
+        try:
+            size = len(disk)
+            if size > self.memory_max:
+                log.info(
+                    "query worker: %s holds %d triples (> %d): answering from disk",
+                    disk.path,
+                    size,
+                    self.memory_max,
+                )
+                return
+            memory = disk.to_memory()
+        except Exception as exc:  # the disk store still answers; say why the copy failed
+            log.warning("query worker: no in-memory copy of %s: %s", disk.path, exc)
+            return
+        with self._lock:
+            if generation != self.generation:  # reopened on a newer checkpoint meanwhile
+                return
+            self.store = memory
+            self.flag.value = 1
+        log.info(
+            "query worker: %s in memory (%d triples, %.1f s)",
+            disk.path,
+            size,
+            time.perf_counter() - started,
+        )
 
 
-def _worker_main(conn: Connection, checkpoint: str) -> None:
+def _worker_main(conn: Connection, checkpoint: str, memory_max: int, flag: ctypes.c_byte) -> None:
     """A worker: open the checkpoint read-only, then answer requests until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us; Ctrl-C is for it
     isolated = _isolate_network()
+    engine = _Engine(memory_max, flag)
     try:
-        store, ready = _open(checkpoint, isolated)
+        ready = engine.open(checkpoint, isolated)
     except Exception as exc:
         conn.send(_error(exc))
         return
@@ -577,10 +629,10 @@ def _worker_main(conn: Connection, checkpoint: str) -> None:
             return
         try:
             if message[0] == "open":
-                store, ready = _open(message[1], isolated)
-                conn.send(ready)
+                conn.send(engine.open(message[1], isolated))
             else:
-                conn.send(_answer(store, message[1]))
+                assert engine.store is not None
+                conn.send(_answer(engine.store, message[1]))
         except Exception as exc:  # a failure comes back as data and the worker lives on
             conn.send(_error(exc))
 
@@ -606,12 +658,64 @@ def _answer(store: Store, request: _Request) -> _Reply:
     return ("ok", body, fmt.media_type)
 
 
+def _request(
+    query: str,
+    default_graphs: Sequence[str] | None,
+    named_graphs: Sequence[str] | None,
+    result_format: ResultsFormat | RDFFormat,
+    max_rows: int,
+    base_iri: str | None,
+) -> _Request:
+    return _Request(
+        query,
+        f"{type(result_format).__name__}.{result_format.name}",
+        max_rows,
+        None if default_graphs is None else tuple(default_graphs),
+        None if named_graphs is None else tuple(named_graphs),
+        base_iri,
+    )
+
+
+def _decode(reply: _Reply) -> tuple[bytes, str]:
+    """A worker's reply as (body, media type), or the error it carries, raised."""
+    if reply[0] == "ok":
+        return reply[1], reply[2]
+    _, kind, message, line, column = reply
+    if kind == "InvalidInput":
+        raise InvalidInput(message, source="query", line=line, column=column)
+    raise _ERRORS.get(kind, StoreUnavailable)(message)
+
+
+def _worker_died() -> StoreUnavailable:
+    return StoreUnavailable("the query worker died while running the query; try again")
+
+
+async def _readable(conn: Connection, timeout: float) -> None:
+    """Wait until ``conn`` has something to read; ``TimeoutError`` after ``timeout`` seconds."""
+    if conn.poll(0):
+        return
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    fd = conn.fileno()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, wake)
+    try:
+        await asyncio.wait_for(ready, timeout)
+    finally:
+        loop.remove_reader(fd)
+
+
 @dataclass(eq=False)
 class _Worker:
     process: BaseProcess
     conn: Connection
     checkpoint: Path
     isolated: bool
+    in_memory: ctypes.c_byte
 
 
 class QueryPool:
@@ -630,6 +734,8 @@ class QueryPool:
     workers : how many queries may run at once.
     timeout : seconds a query may run.
     wait : seconds a caller may wait for a free worker (default: ``timeout``).
+    memory_max_triples : workers copy a checkpoint of at most this many triples into memory
+        (in the background; they answer from disk until the copy is whole) — 0: never.
 
     Raises
     ------
@@ -637,11 +743,18 @@ class QueryPool:
     """
 
     def __init__(
-        self, checkpoint: Path, *, workers: int, timeout: float, wait: float | None = None
+        self,
+        checkpoint: Path,
+        *,
+        workers: int,
+        timeout: float,
+        wait: float | None = None,
+        memory_max_triples: int = 0,
     ) -> None:
         if workers < 1:
             raise ValueError("a QueryPool needs at least one worker")
         self.timeout = timeout
+        self.memory_max_triples = memory_max_triples
         self.wait = timeout if wait is None else wait
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["graph.sparql"])
@@ -678,6 +791,12 @@ class QueryPool:
             return bool(self._workers) and all(w.isolated for w in self._workers)
 
     @property
+    def in_memory(self) -> int:
+        """How many workers answer from an in-memory copy of the checkpoint (the rest: disk)."""
+        with self._cond:
+            return sum(1 for w in self._workers if w.in_memory.value)
+
+    @property
     def pids(self) -> list[int]:
         """Process ids of the live workers (for monitoring and tests)."""
         with self._cond:
@@ -707,14 +826,7 @@ class QueryPool:
         EndpointBusy : every worker stayed busy for ``wait`` seconds.
         StoreUnavailable : the pool is closed, or a worker died.
         """
-        request = _Request(
-            query,
-            f"{type(result_format).__name__}.{result_format.name}",
-            max_rows,
-            None if default_graphs is None else tuple(default_graphs),
-            None if named_graphs is None else tuple(named_graphs),
-            base_iri,
-        )
+        request = _request(query, default_graphs, named_graphs, result_format, max_rows, base_iri)
         worker: _Worker | None = self._acquire()
         assert worker is not None
         try:
@@ -722,27 +834,60 @@ class QueryPool:
             if not worker.conn.poll(self.timeout):
                 self._discard(worker, "timed out")
                 worker = None
-                raise QueryTimeout(
-                    f"the query ran longer than {self.timeout:g} s and was stopped "
-                    "(setting ACTORGRAPH_QUERY_TIMEOUT); narrow it or add LIMIT"
-                )
+                raise self._timeout()
             reply: _Reply = worker.conn.recv()
         except (EOFError, OSError) as exc:
             if worker is not None:
                 self._discard(worker, f"died ({exc})")
                 worker = None
-            raise StoreUnavailable(
-                "the query worker died while running the query; try again"
-            ) from exc
+            raise _worker_died() from exc
         finally:
             if worker is not None:
                 self._release(worker)
-        if reply[0] == "ok":
-            return reply[1], reply[2]
-        _, kind, message, line, column = reply
-        if kind == "InvalidInput":
-            raise InvalidInput(message, source="query", line=line, column=column)
-        raise _ERRORS.get(kind, StoreUnavailable)(message)
+        return _decode(reply)
+
+    async def arun(
+        self,
+        query: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        result_format: ResultsFormat | RDFFormat = ResultsFormat.JSON,
+        max_rows: int = 10_000,
+        base_iri: str | None = None,
+    ) -> tuple[bytes, str]:
+        """:meth:`run` for an event loop: waits on the worker's pipe, not in a thread.
+
+        Why: a request to the public endpoint is mostly waiting for a worker, and handing that
+        wait to a thread pool cost more than the typical query itself (a fraction of a
+        millisecond each way). Only the rare slow paths (every worker busy, a worker to kill or
+        to reopen on a new checkpoint) go to a thread. If the caller is cancelled mid-query, a
+        thread collects the worker's reply so that the worker goes back to idle clean.
+
+        Raises the same errors as :meth:`run`.
+        """
+        request = _request(query, default_graphs, named_graphs, result_format, max_rows, base_iri)
+        worker = self._try_acquire() or await self._acquire_async()
+        started = time.monotonic()
+        try:
+            worker.conn.send(("query", request))
+            await _readable(worker.conn, self.timeout)
+            reply: _Reply = worker.conn.recv()
+        except TimeoutError:
+            await asyncio.to_thread(self._discard, worker, "timed out")
+            raise self._timeout() from None
+        except (EOFError, OSError) as exc:
+            await asyncio.to_thread(self._discard, worker, f"died ({exc})")
+            raise _worker_died() from exc
+        except BaseException:  # cancelled while the worker runs: collect its reply elsewhere
+            left = max(0.0, self.timeout - (time.monotonic() - started))
+            threading.Thread(target=self._drain, args=(worker, left), daemon=True).start()
+            raise
+        if worker.checkpoint == self._checkpoint:
+            self._release(worker)
+        else:  # reopening on a new checkpoint takes tens of milliseconds
+            await asyncio.to_thread(self._release, worker)
+        return _decode(reply)
 
     def switch(self, checkpoint: Path) -> Path | None:
         """Answer later queries from ``checkpoint``; return the old one once no worker uses it.
@@ -795,6 +940,51 @@ class QueryPool:
         self.close()
 
     # ---------------------------------------------------------------------------- workers
+    def _timeout(self) -> QueryTimeout:
+        return QueryTimeout(
+            f"the query ran longer than {self.timeout:g} s and was stopped "
+            "(setting ACTORGRAPH_QUERY_TIMEOUT); narrow it or add LIMIT"
+        )
+
+    def _busy(self) -> EndpointBusy:
+        return EndpointBusy(
+            f"every query worker stayed busy for {self.wait:g} s; try again shortly"
+        )
+
+    def _try_acquire(self) -> _Worker | None:
+        """An idle worker at once, or ``None`` (without waiting)."""
+        with self._cond:
+            if self._closed:
+                raise StoreUnavailable("the query pool is closed")
+            return self._idle.pop() if self._idle else None
+
+    async def _acquire_async(self) -> _Worker:
+        """:meth:`_acquire` without blocking the loop: look again every few milliseconds (only
+        when every worker is busy; safe to cancel, as nothing is taken until it returns)."""
+        deadline = time.monotonic() + self.wait
+        while True:
+            await asyncio.sleep(0.005)
+            worker = self._try_acquire()
+            if worker is not None:
+                return worker
+            with self._cond:
+                if not self._workers and not self._starting:
+                    raise StoreUnavailable("no query worker is running; see the server log")
+            if time.monotonic() >= deadline:
+                raise self._busy()
+
+    def _drain(self, worker: _Worker, timeout: float) -> None:
+        """Wait for the reply of a query nobody waits for any more, then free the worker."""
+        try:
+            if worker.conn.poll(timeout):
+                worker.conn.recv()
+                self._release(worker)
+                return
+            why = "timed out (abandoned query)"
+        except (EOFError, OSError) as exc:
+            why = f"died ({exc})"
+        self._discard(worker, why)
+
     def _acquire(self) -> _Worker:
         deadline = time.monotonic() + self.wait
         with self._cond:
@@ -805,9 +995,7 @@ class QueryPool:
                     raise StoreUnavailable("no query worker is running; see the server log")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise EndpointBusy(
-                        f"every query worker stayed busy for {self.wait:g} s; try again shortly"
-                    )
+                    raise self._busy()
                 self._cond.wait(remaining)
             return self._idle.pop()
 
@@ -848,9 +1036,10 @@ class QueryPool:
         graphs: list[str] = []
         try:
             parent, child = self._ctx.Pipe(duplex=True)
+            in_memory = self._ctx.Value("b", 0, lock=False)
             process = self._ctx.Process(
                 target=_worker_main,
-                args=(child, str(checkpoint)),
+                args=(child, str(checkpoint), self.memory_max_triples, in_memory),
                 name=f"actorgraph-query-{key}",
                 daemon=True,
             )
@@ -863,7 +1052,8 @@ class QueryPool:
             if reply[0] != "ready":
                 process.join(timeout=5)
                 raise OSError(reply[2])
-            worker, graphs = _Worker(process, parent, checkpoint, bool(reply[2])), reply[3]
+            worker = _Worker(process, parent, checkpoint, bool(reply[2]), in_memory)
+            graphs = reply[3]
             if not worker.isolated:
                 log.warning(
                     "query worker %s keeps network access; the query guard stands alone", key

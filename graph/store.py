@@ -314,6 +314,17 @@ class Store:
         except OSError as exc:
             raise StoreUnavailable(f"cannot open the store at {p} read-only: {exc}") from exc
 
+    def to_memory(self) -> Store:
+        """A read-only copy of this store in pyoxigraph's in-memory engine.
+
+        Why: the same queries run 3–6× faster there than on RocksDB (measured on the 100k and 1M
+        benchmark graphs), at about 0.7 GB per million triples. The query workers answer from
+        such a copy of their (immutable) checkpoint.
+        """
+        inner = ox.Store()
+        inner.bulk_extend(self._inner.quads_for_pattern(None, None, None, None))
+        return type(self)(inner, None, read_only=True)
+
     def checkpoint(self, target: str | Path) -> None:
         """Write a consistent snapshot of the store to ``target`` (hard links; milliseconds)."""
         self._inner.backup(str(target))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -27,6 +28,8 @@ ACTORS = str(graph_iri("actors"))
 EDGES = str(graph_iri("edges"))
 KNOWN = {ACTORS, EDGES}
 #: A query that takes far longer than any timeout used here (a triple cross product).
+#: About 1–2 s on the seed graph: long enough to be waited for, short enough to finish.
+MEDIUM = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d a ?f }"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
@@ -414,6 +417,145 @@ def test_switch_moves_every_worker_and_hands_back_the_old_checkpoint(
         assert str(new_graph) in pool.graphs
         for _ in range(4):  # whichever worker answers, it answers from the new checkpoint
             assert pool.run("ASK { actor:russia rdfs:comment 'switched' }")[0].endswith(b"true}")
+
+
+# ------------------------------------------------------------------- the pool, from an event loop
+def test_arun_answers_as_run_does(pool: QueryPool) -> None:
+    query = "SELECT ?s WHERE { ?s a ag:State } ORDER BY ?s"
+    got = asyncio.run(pool.arun(query, result_format=ResultsFormat.CSV))
+    assert got == pool.run(query, result_format=ResultsFormat.CSV)
+    with pytest.raises(InvalidInput) as info:
+        asyncio.run(pool.arun("SELECT ?s\nWHERE { ?s ?p }"))
+    assert info.value.line == 2
+
+
+def test_arun_times_out_kills_the_worker_and_keeps_answering(checkpoint: Path) -> None:
+    with QueryPool(checkpoint, workers=1, timeout=0.5) as pool:
+        [victim] = pool.pids
+        with pytest.raises(QueryTimeout, match=r"longer than 0\.5 s"):
+            asyncio.run(pool.arun(SLOW))
+        with pytest.raises(ProcessLookupError):
+            os.kill(victim, 0)
+        assert asyncio.run(pool.arun("ASK { actor:russia a ag:State }"))[0].endswith(b"true}")
+
+
+def test_arun_waits_for_a_busy_worker_without_blocking_the_loop(checkpoint: Path) -> None:
+    """One worker, two queries at once: the second waits (the loop still ticks), then answers."""
+
+    async def main() -> tuple[list[object], int]:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        results = await asyncio.gather(
+            pool.arun(MEDIUM, result_format=ResultsFormat.CSV),
+            pool.arun("ASK { actor:taliban ?p ?o }"),
+            return_exceptions=True,
+        )
+        ticker.cancel()
+        return results, ticks
+
+    with QueryPool(checkpoint, workers=1, timeout=5.0) as pool:
+        started = time.monotonic()
+        results, ticks = asyncio.run(main())
+        elapsed = time.monotonic() - started
+    assert results[1] == (b'{"head":{},"boolean":true}', "application/sparql-results+json")
+    assert isinstance(results[0], tuple) and results[0][1] == "text/csv"
+    assert elapsed > 0.3  # the second query really waited for the first
+    assert ticks >= int(elapsed / 0.01) // 3  # and the loop was free meanwhile
+
+
+def test_arun_busy_when_every_worker_stays_busy(checkpoint: Path) -> None:
+    async def main() -> list[object]:
+        slow = asyncio.create_task(pool.arun(SLOW))
+        await asyncio.sleep(0.1)
+        fast = await asyncio.gather(pool.arun("ASK {}"), return_exceptions=True)
+        return [*fast, *(await asyncio.gather(slow, return_exceptions=True))]
+
+    with QueryPool(checkpoint, workers=1, timeout=1.0, wait=0.2) as pool:
+        busy, timed_out = asyncio.run(main())
+    assert isinstance(busy, EndpointBusy)
+    assert isinstance(timed_out, QueryTimeout)
+
+
+def test_a_cancelled_arun_leaves_no_stale_reply_behind(checkpoint: Path) -> None:
+    """The client went away mid-query: the worker finishes, its reply is dropped, and the next
+    query on that (only) worker gets its own answer, not the abandoned one."""
+
+    async def main() -> bytes:
+        task = asyncio.create_task(pool.arun(MEDIUM, result_format=ResultsFormat.CSV))
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        body, _ = await pool.arun("ASK { actor:russia a ag:State }")
+        return body
+
+    with QueryPool(checkpoint, workers=1, timeout=5.0) as pool:
+        [worker] = pool.pids
+        assert asyncio.run(main()) == b'{"head":{},"boolean":true}'
+        assert pool.pids == [worker]  # drained and reused, not killed
+
+
+# ------------------------------------------------------------------ the pool, answering from memory
+def _wait_in_memory(pool: QueryPool, count: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while pool.in_memory != count:
+        assert time.monotonic() < deadline, f"{pool.in_memory} of {count} workers in memory"
+        time.sleep(0.02)
+
+
+QUERIES_TO_COMPARE = [
+    "SELECT ?s ?label WHERE { ?s a ag:State ; rdfs:label ?label } ORDER BY ?s ?label",
+    (PROJECT_ROOT / "examples" / "who-accused-russia.rq").read_text(encoding="utf-8"),
+    "CONSTRUCT WHERE { actor:taliban ?p ?o }",
+]
+
+
+def test_workers_copy_the_checkpoint_to_memory_and_answer_the_same(
+    pool: QueryPool, checkpoint: Path, store: Store
+) -> None:
+    with QueryPool(checkpoint, workers=2, timeout=5.0, memory_max_triples=len(store)) as mem:
+        _wait_in_memory(mem, 2)
+        for query in QUERIES_TO_COMPARE:
+            fmt = RDFFormat.NTRIPLES if query.startswith("CONSTRUCT") else ResultsFormat.CSV
+            expected, media_type = pool.run(query, result_format=fmt)
+            assert len(expected.splitlines()) > 2
+            for _ in range(2):  # both workers; rows as a multiset (ties may come in any order)
+                got, got_type = mem.run(query, result_format=fmt)
+                assert got_type == media_type
+                assert sorted(got.splitlines()) == sorted(expected.splitlines())
+
+
+def test_a_graph_over_the_memory_cap_stays_on_disk(checkpoint: Path, store: Store) -> None:
+    with QueryPool(checkpoint, workers=1, timeout=5.0, memory_max_triples=len(store) - 1) as pool:
+        time.sleep(1.0)  # the seed graph is copied in well under a second when allowed
+        assert pool.in_memory == 0
+        assert pool.run("ASK { actor:russia a ag:State }")[0].endswith(b"true}")
+
+
+def test_after_a_switch_workers_answer_from_the_new_checkpoint_then_copy_it(
+    checkpoint: Path, tmp_path: Path, store: Store
+) -> None:
+    shutil.copytree(checkpoint, tmp_path / "copy")
+    writable = Store.open(tmp_path / "copy")
+    graph = URIRef("https://w3id.org/actorgraph/id/graph/test-memory-switch")
+    triple = (URIRef(PREFIXES["actor"] + "taliban"), URIRef(PREFIXES["rdfs"] + "comment"))
+    writable.add_graphs({graph: [(*triple, Literal("in memory"))]})
+    writable.checkpoint(tmp_path / "c2")
+    ask = "ASK { actor:taliban rdfs:comment 'in memory' }"
+    with QueryPool(checkpoint, workers=1, timeout=5.0, memory_max_triples=10 * len(store)) as pool:
+        _wait_in_memory(pool, 1)
+        assert pool.run(ask)[0].endswith(b"false}")
+        pool.switch(tmp_path / "c2")
+        assert pool.run(ask)[0].endswith(b"true}")  # from disk or memory: the new graph either way
+        _wait_in_memory(pool, 1)
+        assert pool.run(ask)[0].endswith(b"true}")
 
 
 def test_a_closed_pool_refuses(checkpoint: Path) -> None:
