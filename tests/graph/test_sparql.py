@@ -442,7 +442,7 @@ def test_arun_times_out_kills_the_worker_and_keeps_answering(checkpoint: Path) -
 def test_arun_waits_for_a_busy_worker_without_blocking_the_loop(checkpoint: Path) -> None:
     """One worker, two queries at once: the second waits (the loop still ticks), then answers."""
 
-    async def main() -> tuple[list[object], int]:
+    async def main(pool: QueryPool) -> tuple[list[object], int]:
         ticks = 0
 
         async def tick() -> None:
@@ -458,11 +458,11 @@ def test_arun_waits_for_a_busy_worker_without_blocking_the_loop(checkpoint: Path
             return_exceptions=True,
         )
         ticker.cancel()
-        return results, ticks
+        return list(results), ticks
 
     with QueryPool(checkpoint, workers=1, timeout=5.0) as pool:
         started = time.monotonic()
-        results, ticks = asyncio.run(main())
+        results, ticks = asyncio.run(main(pool))
         elapsed = time.monotonic() - started
     assert results[1] == (b'{"head":{},"boolean":true}', "application/sparql-results+json")
     assert isinstance(results[0], tuple) and results[0][1] == "text/csv"
@@ -471,14 +471,14 @@ def test_arun_waits_for_a_busy_worker_without_blocking_the_loop(checkpoint: Path
 
 
 def test_arun_busy_when_every_worker_stays_busy(checkpoint: Path) -> None:
-    async def main() -> list[object]:
+    async def main(pool: QueryPool) -> list[object]:
         slow = asyncio.create_task(pool.arun(SLOW))
         await asyncio.sleep(0.1)
         fast = await asyncio.gather(pool.arun("ASK {}"), return_exceptions=True)
         return [*fast, *(await asyncio.gather(slow, return_exceptions=True))]
 
     with QueryPool(checkpoint, workers=1, timeout=1.0, wait=0.2) as pool:
-        busy, timed_out = asyncio.run(main())
+        busy, timed_out = asyncio.run(main(pool))
     assert isinstance(busy, EndpointBusy)
     assert isinstance(timed_out, QueryTimeout)
 
@@ -487,7 +487,7 @@ def test_a_cancelled_arun_leaves_no_stale_reply_behind(checkpoint: Path) -> None
     """The client went away mid-query: the worker finishes, its reply is dropped, and the next
     query on that (only) worker gets its own answer, not the abandoned one."""
 
-    async def main() -> bytes:
+    async def main(pool: QueryPool) -> bytes:
         task = asyncio.create_task(pool.arun(MEDIUM, result_format=ResultsFormat.CSV))
         await asyncio.sleep(0.2)
         task.cancel()
@@ -498,7 +498,7 @@ def test_a_cancelled_arun_leaves_no_stale_reply_behind(checkpoint: Path) -> None
 
     with QueryPool(checkpoint, workers=1, timeout=5.0) as pool:
         [worker] = pool.pids
-        assert asyncio.run(main()) == b'{"head":{},"boolean":true}'
+        assert asyncio.run(main(pool)) == b'{"head":{},"boolean":true}'
         assert pool.pids == [worker]  # drained and reused, not killed
 
 
