@@ -8,7 +8,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import RuntimeDep
 from api.errors import problem
@@ -29,6 +29,11 @@ _TRIPLES: weakref.WeakKeyDictionary[ActorNetwork, int] = weakref.WeakKeyDictiona
 class Health(BaseModel):
     status: Literal["ok"]
     triples: int
+    query_workers: int = Field(description="Live worker processes answering /sparql.")
+    query_workers_in_memory: int = Field(
+        description="Of those, how many answer from an in-memory copy of the graph (the others "
+        "answer from disk, e.g. while the copy is being made after start-up or a write)."
+    )
 
 
 @router.get(
@@ -61,4 +66,10 @@ def healthz(runtime: RuntimeDep) -> Health | Response:
         )
     if not answered:
         return problem(503, "Store unavailable", "the store holds no data", "store-unavailable")
-    return Health(status="ok", triples=triples)
+    pool = runtime.pool
+    return Health(
+        status="ok",
+        triples=triples,
+        query_workers=len(pool.pids),
+        query_workers_in_memory=pool.in_memory,
+    )

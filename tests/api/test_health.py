@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -24,6 +25,18 @@ def test_healthy(client: TestClient) -> None:
     body = r.json()
     assert body["status"] == "ok" and body["triples"] == len(client.app.state.runtime.store)  # type: ignore[attr-defined]
     assert body["triples"] > 1000
+    assert body["query_workers"] == client.app.state.runtime.settings.query_workers  # type: ignore[attr-defined]
+
+
+def test_health_says_when_every_worker_answers_from_memory(client: TestClient) -> None:
+    """The default cap (2M triples) admits the seed graph: the copies are made after start-up."""
+    deadline = time.monotonic() + 60
+    while (body := client.get("/healthz").json())["query_workers_in_memory"] < body[
+        "query_workers"
+    ]:
+        assert time.monotonic() < deadline, body
+        time.sleep(0.05)
+    assert body["query_workers_in_memory"] == body["query_workers"] == 2
 
 
 def test_unhealthy_while_the_store_directory_is_gone(client: TestClient) -> None:
