@@ -34,6 +34,7 @@ import enum
 import itertools
 import logging
 import multiprocessing
+import os
 import re
 import signal
 import threading
@@ -707,6 +708,9 @@ async def _readable(conn: Connection, timeout: float) -> None:
         await asyncio.wait_for(ready, timeout)
     finally:
         loop.remove_reader(fd)
+        # uvloop (libuv's uv_poll_init) leaves the descriptor non-blocking, and Connection.recv
+        # of a reply larger than one read would then fail half-way with BlockingIOError.
+        os.set_blocking(fd, True)
 
 
 @dataclass(eq=False)

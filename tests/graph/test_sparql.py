@@ -429,6 +429,17 @@ def test_arun_answers_as_run_does(pool: QueryPool) -> None:
     assert info.value.line == 2
 
 
+def test_arun_reads_a_large_reply_whole_under_uvloop(pool: QueryPool) -> None:
+    """uvicorn runs on uvloop, whose add_reader leaves the pipe non-blocking; a reply of many
+    reads must still arrive whole, and the pipe must be usable by the blocking path after."""
+    uvloop = pytest.importorskip("uvloop")
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 8000"
+    for _ in range(3):
+        body, _ = uvloop.run(pool.arun(query, result_format=ResultsFormat.TSV))
+        assert len(body) > 256 * 1024 and len(body.decode().splitlines()) == 8001
+    assert len(pool.run(query, result_format=ResultsFormat.TSV)[0].splitlines()) == 8001
+
+
 def test_arun_times_out_kills_the_worker_and_keeps_answering(checkpoint: Path) -> None:
     with QueryPool(checkpoint, workers=1, timeout=0.5) as pool:
         [victim] = pool.pids
