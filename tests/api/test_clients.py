@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.error import URLError
 from urllib.request import urlopen
 from xml.dom.minidom import Document
@@ -200,12 +201,17 @@ def test_sparqlstore_as_a_named_graph(endpoint: str) -> None:
 def test_a_large_result_arrives_whole_over_uvicorn(endpoint: str, store: Store) -> None:
     """Thousands of rows (~1 MB): the reply crosses the worker's pipe in many reads. (uvloop once
     left that pipe non-blocking, and replies beyond one read failed as a dead worker: 503.)"""
-    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER (!isBlank(?s) && !isBlank(?o)) } ORDER BY ?s ?p ?o LIMIT 9000"
+    query = (
+        "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER (!isBlank(?s) && !isBlank(?o)) } "
+        "ORDER BY ?s ?p ?o LIMIT 9000"
+    )
     wrapper = SPARQLWrapper(endpoint)
     wrapper.setQuery(query)
     wrapper.setReturnFormat(JSON)
+    rows: list[dict[str, dict[str, str]]] = []
     for _ in range(3):  # both workers, and again
-        rows = wrapper.queryAndConvert()["results"]["bindings"]  # type: ignore[index,call-overload]
+        result: Any = wrapper.queryAndConvert()
+        rows = result["results"]["bindings"]
         assert len(rows) == 9000
     expected = [str(r["o"]) for r in store.query(query).rows()]
     assert [r["o"]["value"] for r in rows] == expected
