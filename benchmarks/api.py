@@ -8,26 +8,34 @@ service — ``uvicorn --factory api.app:factory`` with ``ACTORGRAPH_STORE_PATH``
 store, default settings otherwise — and times, interleaved in one run:
 
 * **HTTP**: ``POST /sparql`` (``application/sparql-query``, SPARQL JSON results) and
-  ``GET /actors/{actor}/ego?radius=2`` with httpx (keep-alive), from request to the last byte;
-* **pyoxigraph in-process**: the same query on the same store (opened read-only in this process),
+  ``GET /actors/{actor}/ego?radius=2`` on a kept-alive connection, from request to the last byte.
+  The client is the standard library's ``http.client`` (``--client httpx`` for httpx, which
+  spends ~0.5 ms more of its own per request here): the time is then the service's;
+* **pyoxigraph in-process**: the same query on the same data as the query workers — an in-memory
+  copy of the store when it is within ``ACTORGRAPH_QUERY_MEMORY_MAX_TRIPLES``, as theirs is —
   results serialised as SPARQL JSON as the endpoint does; for ego networks, ``ActorNetwork.ego``
   plus the Cytoscape.js JSON encoding. HTTP minus this is *our overhead*;
+* **pyoxigraph on disk**: the same query on the RocksDB store (what the workers' copy buys);
 * **rdflib in-process**: the same query on an rdflib ``Graph`` holding the union of the graphs, in
   a worker process that is killed past ``--cap`` seconds; timed inside the worker, evaluation plus
   reading every row (no serialisation: this favours rdflib). Only on the seed graph and scales up
   to ``--rdflib-max`` (nominal: the 100k graph holds a few % more).
 
-Each measurement is preceded by warm-up runs; engines take turns query by query, and the order of
-the engines rotates every round. Fast cells get ``--reps`` repetitions; a cell whose warm-up took
-longer gets fewer (``budget / warm-up``, at least 3; the table says how many). Medians and p99
-(with 30 samples p99 is close to the maximum). Figures go to the console (rich) and to
-``benchmarks/results/<name>.json``.
+Each cell is warmed up first; engines take turns query by query, and the order of the engines
+rotates every round. A fast cell runs ``--burst`` times in a row per turn: the first run of a burst
+follows another engine's work and wakes idle processes (≈ 1 ms on this VM), so it is reported
+apart as *cold*; medians are of the others. Fast cells get ``--reps`` samples; a cell whose warm-up
+took longer gets fewer (``budget / warm-up``, at least 3; the table says how many). Medians and
+p99 (with 30 samples p99 is close to the maximum). Figures go to the console (rich) and to
+``benchmarks/results/<name>.json``. The server waits until every query worker answers from memory
+before the first measurement (``/healthz``).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
 import math
 import multiprocessing
@@ -47,6 +55,7 @@ from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 # this file is benchmarks/api.py: its folder must not shadow the project's `api` package
@@ -127,6 +136,9 @@ def load_queries() -> dict[str, str]:
     return out
 
 
+SPARQL_JSON = "application/sparql-results+json"
+
+
 # ------------------------------------------------------------------------------------- engines
 class Failed(Exception):
     """A run that did not give a result: a timeout (``kind='timeout'``) or an error."""
@@ -147,6 +159,8 @@ class Server:
     startup: float = 0.0  # launch to the first /healthz 200
     settled: float = 0.0  # launch to every query worker answering from memory
     memory_max: int = Settings().query_memory_max_triples
+    client_kind: str = "stdlib"  # stdlib (http.client) | httpx
+    conn: http.client.HTTPConnection | None = None
     client: httpx.Client = field(init=False)
 
     def start(self) -> None:
@@ -199,26 +213,38 @@ class Server:
         return bool(health["query_workers_in_memory"] == health["query_workers"])
 
     def sparql(self, query: str) -> bytes:
-        r = self.client.post(
+        return self._request(
+            "POST",
             "/sparql",
-            content=query.encode("utf-8"),
-            headers={
-                "Content-Type": "application/sparql-query",
-                "Accept": "application/sparql-results+json",
-            },
+            query.encode("utf-8"),
+            {"Content-Type": "application/sparql-query", "Accept": SPARQL_JSON},
         )
-        if r.status_code != 200:
-            raise _http_failure(r)
-        return r.content
 
     def ego(self, actor: str) -> bytes:
-        r = self.client.get(f"/actors/{actor}/ego", params={"radius": 2})
-        if r.status_code != 200:
-            raise _http_failure(r)
-        return r.content
+        return self._request("GET", f"/actors/{quote(actor)}/ego?radius=2", None, {})
+
+    def _request(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> bytes:
+        """One request on a kept-alive connection: the standard library's ``http.client`` (the
+        default: a thin client, so the time is the service's) or httpx (``client='httpx'``)."""
+        if self.client_kind == "httpx":
+            r = self.client.request(method, path, content=body, headers=headers)
+            status, content = r.status_code, r.content
+        else:
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            status, content = response.status, response.read()
+        if status != 200:
+            raise _http_failure(status, content)
+        return content
 
     def stop(self) -> None:
         self.client.close()
+        if self.conn is not None:
+            self.conn.close()
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
@@ -228,15 +254,15 @@ class Server:
                 self.process.wait()
 
 
-def _http_failure(r: httpx.Response) -> Failed:
+def _http_failure(status: int, content: bytes) -> Failed:
     """A non-200 answer as a short note: the problem+json title (a timeout is a 503)."""
     try:
-        problem = r.json()
+        problem = json.loads(content)
         text = f"{problem.get('title', '')}: {problem.get('detail', '')}"
     except ValueError:
-        text = r.text
-    kind = "timeout" if r.status_code == 503 and "longer than" in text else "error"
-    return Failed(kind, f"HTTP {r.status_code} {text[:70]}")
+        text = content.decode("utf-8", "replace")
+    kind = "timeout" if status == 503 and "longer than" in text else "error"
+    return Failed(kind, f"HTTP {status} {text[:70]}")
 
 
 class Oxigraph:
@@ -486,6 +512,7 @@ def bench_graph(
     reps: int,
     budget: float,
     burst: int,
+    client: str,
     rdflib_max: int,
     cap: float,
 ) -> dict[str, Any]:
@@ -519,7 +546,7 @@ def bench_graph(
         out["rdflib_load_s"] = round(rdf.load_seconds, 2)
         console.print(f"rdflib Graph: {rdf.triples:,} triples loaded in {rdf.load_seconds:.1f} s")
     with tempfile.TemporaryDirectory(prefix="actorgraph-bench-") as tmp:
-        server = Server(info.path, Path(tmp))
+        server = Server(info.path, Path(tmp), client_kind=client)
         server.start()
         out["startup_s"] = round(server.startup, 3)
         out["settled_s"] = round(server.settled, 3)
@@ -831,6 +858,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--reps", type=int, default=30, help="repetitions of a fast cell")
     parser.add_argument(
+        "--client",
+        choices=("stdlib", "httpx"),
+        default="stdlib",
+        help="HTTP client: the standard library's http.client (thin) or httpx",
+    )
+    parser.add_argument(
         "--burst", type=int, default=5, help="runs in a row per turn of a fast cell (1: none)"
     )
     parser.add_argument(
@@ -855,6 +888,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {
             "reps": args.reps,
             "burst": args.burst,
+            "client": args.client,
             "budget_s": args.budget,
             "rdflib_cap_s": args.cap,
             "rdflib_max_triples": parse_scale(args.rdflib_max),
@@ -874,6 +908,7 @@ def main(argv: list[str] | None = None) -> int:
             queries,
             reps=args.reps,
             burst=args.burst,
+            client=args.client,
             budget=args.budget,
             rdflib_max=parse_scale(args.rdflib_max),
             cap=args.cap,
