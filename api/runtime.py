@@ -1,8 +1,10 @@
 """What a running service holds: the store, the query workers and the actor network.
 
-Opened once by the app's lifespan. Writes go through :meth:`Runtime.after_write`, which publishes
-a new read-only checkpoint for the query workers and refreshes the in-memory actor network, so
-readers always see a whole graph, before or after a write.
+Opened once by the app's lifespan. After a write, :meth:`Runtime.publish` (still under the write
+lock: milliseconds) checkpoints the store and points the query workers at the checkpoint, and
+:meth:`Runtime.refresh` (after the lock is released: seconds at a million triples) builds the actor
+network from that checkpoint. Readers always see a whole graph, before or after a write; a
+steward's next write never waits for the network of the previous one, nor for a slow query.
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ class Runtime:
     checkpoints: Path
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _generation: int = 0
+    _network_generation: int = 0
+    _refresh_lock: threading.Lock = field(default_factory=threading.Lock)
+    _retired: list[Path] = field(default_factory=list)
+    _published: tuple[int, Path] | None = None  # the workers' checkpoint and its generation
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -76,6 +82,7 @@ class Runtime:
             memory_max_triples=settings.query_memory_max_triples,
         )
         runtime.network = _fresh_network(store)
+        runtime._network_generation = runtime._generation
         return runtime
 
     def _new_checkpoint(self) -> Path:
@@ -84,13 +91,35 @@ class Runtime:
         self.store.checkpoint(target)
         return target
 
-    def after_write(self) -> None:
-        """Publish what was just committed to the query workers and the actor network."""
+    def publish(self) -> None:
+        """Checkpoint what was just committed and point the query workers at it (call it under
+        the write lock, so checkpoints follow the order of writes). Idle workers reopen now,
+        busy ones after their query: this does not wait for a slow query."""
         target = self._new_checkpoint()
-        old = self.pool.switch(target)
-        self.network = _fresh_network(self.store)
-        if old is not None and old != target:
-            shutil.rmtree(old, ignore_errors=True)
+        old = self.pool.switch(target, wait=False)
+        if old is not None:
+            self._retired.append(old)
+        self._published = (self._generation, target)
+
+    def refresh(self) -> None:
+        """Build the actor network from the newest checkpoint and publish it, unless a later
+        refresh already did; delete the checkpoints no worker uses any more.
+
+        Call it after releasing the write lock: it takes seconds at a million triples, and
+        builds from an immutable checkpoint, so writes may go on meanwhile. Refreshes run one at
+        a time; one that finds its write already covered returns at once.
+        """
+        with self._refresh_lock:
+            if self._published is None:
+                return
+            generation, checkpoint = self._published
+            if generation > self._network_generation:
+                self.network = _fresh_network(Store.open_read_only(checkpoint))
+                self._network_generation = generation
+            for old in list(self._retired):
+                if not self.pool.in_use(old):
+                    self._retired.remove(old)
+                    shutil.rmtree(old, ignore_errors=True)
 
     def close(self) -> None:
         self.pool.close()

@@ -893,12 +893,13 @@ class QueryPool:
             await asyncio.to_thread(self._release, worker)
         return _decode(reply)
 
-    def switch(self, checkpoint: Path) -> Path | None:
-        """Answer later queries from ``checkpoint``; return the old one once no worker uses it.
+    def switch(self, checkpoint: Path, *, wait: bool = True) -> Path | None:
+        """Answer later queries from ``checkpoint``; return the old one.
 
-        Idle workers reopen at once, busy ones when their query ends. Returns ``None`` when
-        ``checkpoint`` is already current, or when the old one is still open after a grace
-        period (the caller must not delete it then).
+        Idle workers reopen at once, busy ones when their query ends. With ``wait``, returns
+        once no worker uses the old checkpoint (so the caller may delete it), or ``None`` when
+        it is still open after a grace period; without, returns at once (see :meth:`in_use`).
+        Returns ``None`` when ``checkpoint`` is already current.
         """
         new = Path(checkpoint)
         with self._cond:
@@ -909,15 +910,29 @@ class QueryPool:
             idle, self._idle = self._idle, []
         for worker in idle:
             self._release(worker)  # reopens on the new checkpoint, then back to idle
+        if not wait:
+            return old
         deadline = time.monotonic() + 2 * self.timeout + 30
         with self._cond:
-            while any(w.checkpoint == old for w in self._workers) or old in self._starting.values():
+            while self._uses(old):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     log.warning("checkpoint %s is still in use; leaving it in place", old)
                     return None
                 self._cond.wait(remaining)
         return old
+
+    def in_use(self, checkpoint: Path) -> bool:
+        """Whether a worker still has ``checkpoint`` open (or is opening it)."""
+        with self._cond:
+            return self._uses(Path(checkpoint))
+
+    def _uses(self, checkpoint: Path) -> bool:
+        return (
+            checkpoint == self._checkpoint
+            or any(w.checkpoint == checkpoint for w in self._workers)
+            or checkpoint in self._starting.values()
+        )
 
     def close(self) -> None:
         """Stop every worker (politely, then SIGKILL)."""

@@ -14,9 +14,10 @@
   would not conform.
 
 Writes are serialised on ``Runtime.write_lock``: a steward who cannot get it within
-ACTORGRAPH_WRITE_LOCK_TIMEOUT seconds gets 409 Conflict. After a write, ``Runtime.after_write``
-publishes a new checkpoint to the SPARQL workers and a new actor network, so readers see the graph
-before or after a batch, never part of it.
+ACTORGRAPH_WRITE_LOCK_TIMEOUT seconds gets 409 Conflict. After a write, ``Runtime.publish`` (under
+the lock) hands a new checkpoint to the SPARQL workers and ``Runtime.refresh`` (after it) a new
+actor network, so readers see the graph before or after a batch, never part of it, and the
+response comes once both show the batch.
 """
 
 from __future__ import annotations
@@ -97,9 +98,10 @@ def writing(runtime: Runtime) -> Iterator[None]:
         )
     try:
         yield
-        runtime.after_write()
+        runtime.publish()
     finally:
         runtime.write_lock.release()
+    runtime.refresh()  # the actor network, outside the lock: the next write need not wait
 
 
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -267,6 +268,9 @@ def test_two_stewards_committing_at_once_both_succeed(client: TestClient) -> Non
         b["id"] for b in client.get("/batches", params={"status": "committed"}).json()["batches"]
     }
     assert {r.json()["id"] for r in results.values()} <= committed
+    # each steward's response came once the actor network showed its batch: both are there now
+    events = ego_events(client, PAKISTAN)
+    assert {f"{EVENT.rsplit('/', 1)[0]}/example-{n}" for n in ("a1", "b1")} <= events
     for r in results.values():
         client.delete(f"/batches/{r.json()['id']}", headers=auth())
 
@@ -328,3 +332,41 @@ def test_readers_during_a_commit_see_all_of_it_or_none(client: TestClient) -> No
     assert set(seen) <= {0, total}, sorted(set(seen))
     assert seen[0] == 0 and seen[-1] == total and len(seen) > 5
     client.delete(f"/batches/{r.json()['id']}", headers=auth())
+
+
+#: Runs until the query time limit stops it (a cross product of the whole graph, three times).
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def test_a_commit_does_not_wait_for_a_slow_query(tmp_path: Path) -> None:
+    """The workers move to the new checkpoint without waiting for a query still running on the
+    old one; the old checkpoint is deleted by a later write once no worker has it open."""
+    settings = Settings(
+        store_path=tmp_path / "store",
+        steward_tokens=[SecretStr(f"alice:{ALICE}")],
+        query_timeout=4.0,
+        query_workers=2,
+    )
+    with TestClient(create_app(settings)) as c:
+        runtime = c.app.state.runtime  # type: ignore[attr-defined]
+        checkpoints = runtime.checkpoints
+        first = runtime.pool.checkpoint
+        slow: list[Response] = []
+        reader = threading.Thread(
+            target=lambda: slow.append(c.get("/sparql", params={"query": SLOW}))
+        )
+        reader.start()
+        time.sleep(0.5)  # the slow query holds a worker on the first checkpoint
+        started = time.monotonic()
+        r = c.post("/batches", content=batch_with("during-slow"), headers=auth())
+        took = time.monotonic() - started
+        assert r.status_code == 201, r.text
+        assert took < 3.0, f"the commit waited {took:.1f} s"
+        assert reader.is_alive()  # the slow query was still running when the commit returned
+        assert first.is_dir()  # and its checkpoint is still there for it
+        assert ask(c, f"ASK {{ <{EVENT.rsplit('/', 1)[0]}/example-during-slow> ?p ?o }}")
+        reader.join()
+        assert slow[0].status_code == 503
+        c.delete(f"/batches/{r.json()['id']}", headers=auth())  # a later write cleans up
+        assert not first.is_dir()
+        assert sorted(p.name for p in checkpoints.iterdir()) == [runtime.pool.checkpoint.name]
