@@ -161,6 +161,7 @@ class Server:
     memory_max: int = Settings().query_memory_max_triples
     client_kind: str = "stdlib"  # stdlib (http.client) | httpx
     conn: http.client.HTTPConnection | None = None
+    last_used: float = 0.0
     client: httpx.Client = field(init=False)
 
     def start(self) -> None:
@@ -232,11 +233,16 @@ class Server:
             r = self.client.request(method, path, content=body, headers=headers)
             status, content = r.status_code, r.content
         else:
-            if self.conn is None:
+            # uvicorn closes a connection idle for 5 s (its keep-alive timeout), and
+            # http.client does not reconnect by itself: open a new one before that happens.
+            if self.conn is None or time.monotonic() - self.last_used > 4:
+                if self.conn is not None:
+                    self.conn.close()
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
             self.conn.request(method, path, body=body, headers=headers)
             response = self.conn.getresponse()
             status, content = response.status, response.read()
+            self.last_used = time.monotonic()
         if status != 200:
             raise _http_failure(status, content)
         return content
