@@ -20,7 +20,7 @@ from pathlib import Path
 from graph.build import build
 from graph.networks import ActorNetwork
 from graph.settings import Settings
-from graph.sparql import QueryPool
+from graph.pool import QueryPool
 from graph.store import Store
 
 __all__ = ["Runtime"]
