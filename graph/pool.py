@@ -132,12 +132,13 @@ class _Engine:
                     self.memory_max,
                 )
                 return
-            memory = disk.to_memory()
+            # a newer checkpoint (a write) stops this copy: its own copy starts at once
+            memory = disk.to_memory(cancelled=lambda: generation != self.generation)
         except Exception as exc:  # the disk store still answers; say why the copy failed
             log.warning("query worker: no in-memory copy of %s: %s", disk.path, exc)
             return
         with self._lock:
-            if generation != self.generation:  # reopened on a newer checkpoint meanwhile
+            if memory is None or generation != self.generation:
                 return
             self.store = memory
             self.flag.value = 1

@@ -230,6 +230,17 @@ class QueryResult:
         return out
 
 
+class _Cancelled(Exception):
+    pass
+
+
+def _until(quads: Iterable[ox.Quad], cancelled: Callable[[], bool]) -> Iterator[ox.Quad]:
+    for i, quad in enumerate(quads):
+        if i % 10_000 == 0 and cancelled():
+            raise _Cancelled
+        yield quad
+
+
 class _TooManyRows(Exception):
     pass
 
@@ -314,16 +325,24 @@ class Store:
         except OSError as exc:
             raise StoreUnavailable(f"cannot open the store at {p} read-only: {exc}") from exc
 
-    def to_memory(self) -> Store:
+    def to_memory(self, *, cancelled: Callable[[], bool] | None = None) -> Store | None:
         """A read-only copy of this store in pyoxigraph's in-memory engine.
 
         Why: the same queries run 3–6× faster there than on RocksDB (measured on the 100k and 1M
         benchmark graphs), at about 0.7 GB per million triples. The query workers answer from
-        such a copy of their (immutable) checkpoint.
+        such a copy of their (immutable) checkpoint. ``cancelled`` is asked every 10,000 quads;
+        when it says yes, the copy stops and ``None`` is returned (its memory freed).
         """
+        quads: Iterable[ox.Quad] = self._inner.quads_for_pattern(None, None, None, None)
+        stop = False
+        if cancelled is not None:
+            quads = _until(quads, cancelled)
         inner = ox.Store()
-        inner.bulk_extend(self._inner.quads_for_pattern(None, None, None, None))
-        return type(self)(inner, None, read_only=True)
+        try:
+            inner.bulk_extend(quads)
+        except _Cancelled:
+            stop = True
+        return None if stop else type(self)(inner, None, read_only=True)
 
     def checkpoint(self, target: str | Path) -> None:
         """Write a consistent snapshot of the store to ``target`` (hard links; milliseconds)."""

@@ -301,6 +301,21 @@ def test_workers_copy_the_checkpoint_to_memory_and_answer_the_same(
                 assert sorted(got.splitlines()) == sorted(expected.splitlines())
 
 
+def test_a_memory_copy_is_whole_or_none(store: Store) -> None:
+    """The copy a worker makes: every quad, or — cancelled by a newer checkpoint — nothing."""
+    copy = store.to_memory(cancelled=lambda: False)
+    assert copy is not None and len(copy) == len(store) and copy.read_only
+    assert store.to_memory(cancelled=lambda: True) is None
+    asked = 0
+
+    def later() -> bool:  # cancelled after the first 10,000 quads
+        nonlocal asked
+        asked += 1
+        return asked > 1
+
+    assert len(store) > 10_000 and store.to_memory(cancelled=later) is None
+
+
 def test_a_graph_over_the_memory_cap_stays_on_disk(checkpoint: Path, store: Store) -> None:
     with QueryPool(checkpoint, workers=1, timeout=5.0, memory_max_triples=len(store) - 1) as pool:
         time.sleep(1.0)  # the seed graph is copied in well under a second when allowed
