@@ -523,6 +523,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     store: StoreOpt = None,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            help="Log every request (about 0.1 ms each); turn off behind a proxy that logs them."
+        ),
+    ] = True,
 ) -> None:
     """Serve the API (SPARQL endpoint, ego networks); builds the store from seeds/ if there is none."""
     import uvicorn
@@ -537,7 +543,7 @@ def serve(
     err.print(
         f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs, SPARQL: /sparql)"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
 
 
 # ---------------------------------------------------------------------------- entry point

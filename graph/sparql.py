@@ -81,9 +81,9 @@ _PN_PREFIX = r"[^\W\d_](?:[\w.\-\u00b7]*[\w\-\u00b7])?"
 _PN_LOCAL = rf"(?:[\w:]|{_PLX})(?:(?:[\w.:\-\u00b7]|{_PLX})*(?:[\w:\-\u00b7]|{_PLX}))?"
 _TOKEN = re.compile(
     r"""
-    (?P<WS>\s+)
-  | (?P<COMMENT>\#[^\n\r]*)
-  | (?P<STRING>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+    (?:\s+|\#[^\n\r]*)*   # whitespace and comments before the token, skipped in the same match
+    (?:
+    (?P<STRING>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
              | '''(?:[^'\\]|\\.|'(?!''))*'''
              | "(?:[^"\\\n\r]|\\.)*"
              | '(?:[^'\\\n\r]|\\.)*')
@@ -99,6 +99,7 @@ _TOKEN = re.compile(
   | (?P<NUMBER>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<WORD>[A-Za-z_]\w*)
   | (?P<OP>\^\^|&&|\|\||!=|<=|>=|.)
+    )?                    # nothing: only whitespace or comments were left
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -171,16 +172,14 @@ class _Guard:
         match = _TOKEN.match
         while pos < n:
             m = match(text, pos)
-            assert m is not None  # the OP branch matches any character
+            assert m is not None  # every part of the pattern may match nothing
             kind = m.lastgroup
-            assert kind is not None
-            if kind == "WS" or kind == "COMMENT":
-                pos = m.end()
-                continue
-            value = m.group()
+            if kind is None:  # only whitespace or comments were left
+                break
+            value = m.group(kind)
             pos = m.end()
             if kind == "IRI":
-                kind, pos = self._angle(m, st, primary=primary)
+                kind, pos = self._angle(value, m.start(kind), pos, st, primary=primary)
                 if kind == "OP":
                     value = "<"
             upper = value.upper() if kind == "WORD" else value
@@ -234,13 +233,16 @@ class _Guard:
             self._brackets(kind, upper, st)
             st.prev2, st.prev = st.prev, (kind, upper)
 
-    def _angle(self, m: re.Match[str], st: _Scan, *, primary: bool) -> tuple[str, int]:
-        """Read a ``<…>`` span as an IRI or as "less than", as the grammar would."""
+    def _angle(
+        self, span: str, start: int, end: int, st: _Scan, *, primary: bool
+    ) -> tuple[str, int]:
+        """Read the ``<…>`` span at ``start:end`` as an IRI or as "less than", as the grammar
+        would."""
         top = st.stack[-1] if st.stack else None
         operand_before = st.prev[0] in _OPERAND_END or st.prev[1] in (")", "]", "TRUE", "FALSE")
         if not operand_before or top not in ("expr", "data"):
-            return "IRI", m.end()  # no comparison is possible here
-        inner = m.group()[1:-1]
+            return "IRI", end  # no comparison is possible here
+        inner = span[1:-1]
         as_operator = top == "expr"
         # Either reading keeps the rest of the query aligned unless the span holds a character
         # that opens a comment or a string in code; then read the other way too.
@@ -252,13 +254,15 @@ class _Guard:
                     "put spaces around comparison operators"
                 )
             if as_operator:
-                self._scan(m.end(), _after(st, ("IRI", m.group())), primary=False)
+                self._scan(end, _after(st, ("IRI", span)), primary=False)
             else:
-                self._scan(m.start() + 1, _after(st, ("OP", "<")), primary=False)
+                self._scan(start + 1, _after(st, ("OP", "<")), primary=False)
         # Code inside the span (the other reading) must not hide SERVICE either.
         if "service" in inner.lower():
             for sub in _TOKEN.finditer(inner):
-                word = sub.group()
+                if sub.lastgroup is None:
+                    continue
+                word = sub.group(sub.lastgroup)
                 if sub.lastgroup == "PNAME" and word.split(":", 1)[0].upper() == "SERVICE":
                     raise _refuse_service()  # SERVICE:x
                 if sub.lastgroup == "WORD" and word.upper() == "SERVICE":
@@ -266,8 +270,8 @@ class _Guard:
                     if rest[:1] in ("?", "$", ":") or rest[:1].isalpha():
                         raise _refuse_service()  # SERVICE?x
         if as_operator:
-            return "OP", m.start() + 1
-        return "IRI", m.end()
+            return "OP", start + 1
+        return "IRI", end
 
     def _brackets(self, kind: str, upper: str, st: _Scan) -> None:
         if kind != "OP" and kind != "WORD":
