@@ -22,11 +22,12 @@ store, default settings otherwise — and times, interleaved in one run:
   to ``--rdflib-max`` (nominal: the 100k graph holds a few % more).
 
 Each cell is warmed up first; engines take turns query by query, and the order of the engines
-rotates every round. A fast cell runs ``--burst`` times in a row per turn: the first run of a burst
-follows another engine's work and wakes idle processes (≈ 1 ms on this VM), so it is reported
-apart as *cold*; medians are of the others. Fast cells get ``--reps`` samples; a cell whose warm-up
+rotates every round. A fast cell runs ``--burst`` times in a row per turn (default 21): the first
+run follows another engine's work and wakes idle processes (≈ 1 ms on this 2-vCPU VM), so it is
+reported apart as *cold*; the medians are of the 20 sequential runs after it, the way
+``../shared/PERFORMANCE.md`` measured its HTTP anchors (20 sequential requests). Fast cells get ``--reps`` samples; a cell whose warm-up
 took longer gets fewer (``budget / warm-up``, at least 3; the table says how many). Medians and
-p99 (with 30 samples p99 is close to the maximum). Figures go to the console (rich) and to
+p99 (with 40 samples p99 is close to the maximum). Figures go to the console (rich) and to
 ``benchmarks/results/<name>.json``. The server waits until every query worker answers from memory
 before the first measurement (``/healthz``).
 """
@@ -862,7 +863,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--graphs", default="seed,100k,1m", help="seed and/or scales (10k, 100k, 1m, 250k…)"
     )
-    parser.add_argument("--reps", type=int, default=30, help="repetitions of a fast cell")
+    parser.add_argument("--reps", type=int, default=40, help="samples of a fast cell")
     parser.add_argument(
         "--client",
         choices=("stdlib", "httpx"),
@@ -870,7 +871,11 @@ def main(argv: list[str] | None = None) -> int:
         help="HTTP client: the standard library's http.client (thin) or httpx",
     )
     parser.add_argument(
-        "--burst", type=int, default=5, help="runs in a row per turn of a fast cell (1: none)"
+        "--burst",
+        type=int,
+        default=21,
+        help="runs in a row per turn of a fast cell: one cold, then sequential requests "
+        "(20, as PERFORMANCE.md's HTTP anchors were measured); 1: none",
     )
     parser.add_argument(
         "--budget", type=float, default=20.0, help="seconds one cell may take in all"
