@@ -23,8 +23,8 @@ store, default settings otherwise — and times, interleaved in one run:
 
 Each cell is warmed up first; engines take turns query by query, and the order of the engines
 rotates every round. A fast cell runs ``--burst`` times in a row per turn (default 21): the first
-run follows another engine's work and wakes idle processes (≈ 1 ms on this 2-vCPU VM), so it is
-reported apart as *cold*; the medians are of the 20 sequential runs after it, the way
+run follows another engine's work and wakes idle processes (a few tenths of a millisecond more on
+this 2-vCPU VM), so it is reported apart as *cold*; the medians are of the 20 sequential runs after it, the way
 ``../shared/PERFORMANCE.md`` measured its HTTP anchors (20 sequential requests). Fast cells get ``--reps`` samples; a cell whose warm-up
 took longer gets fewer (``budget / warm-up``, at least 3; the table says how many). Medians and
 p99 (with 40 samples p99 is close to the maximum). Figures go to the console (rich) and to
@@ -444,14 +444,14 @@ class Task:
 
 
 def measure(
-    tasks: list[Task], engines: list[str], reps: int, budget: float, burst: int = 5
+    tasks: list[Task], engines: list[str], reps: int, budget: float, burst: int = 21
 ) -> None:
     """Warm up every cell, then time them round-robin: tasks in order, engines rotating.
 
     A fast cell (warm-up under ``BURST_UNDER`` seconds) runs ``burst`` times in a row per turn:
-    the first run of a burst, which follows another engine's work, is kept apart as *cold* (on
-    this VM, waking the idle server and worker processes costs ~1 ms); the others are the warm
-    samples the medians are taken from. Slower cells run once per turn.
+    the first run of a burst, which follows another engine's work, is kept apart as *cold* (it
+    wakes the idle server and worker processes); the others are the sequential samples the
+    medians are taken from. Slower cells run once per turn.
     """
     for task in tasks:
         for engine in engines:
