@@ -10,7 +10,7 @@ store, default settings otherwise — and times, interleaved in one run:
 * **HTTP**: ``POST /sparql`` (``application/sparql-query``, SPARQL JSON results) and
   ``GET /actors/{actor}/ego?radius=2`` on a kept-alive connection, from request to the last byte.
   The client is the standard library's ``http.client`` (``--client httpx`` for httpx, which
-  spends ~0.5 ms more of its own per request here): the time is then the service's;
+  spends ~0.6 ms more of its own per request here): the time is then the service's;
 * **pyoxigraph in-process**: the same query on the same data as the query workers — an in-memory
   copy of the store when it is within ``ACTORGRAPH_QUERY_MEMORY_MAX_TRIPLES``, as theirs is —
   results serialised as SPARQL JSON as the endpoint does; for ego networks, ``ActorNetwork.ego``
