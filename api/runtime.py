@@ -19,8 +19,8 @@ from pathlib import Path
 
 from graph.build import build
 from graph.networks import ActorNetwork
-from graph.settings import Settings
 from graph.pool import QueryPool
+from graph.settings import Settings
 from graph.store import Store
 
 __all__ = ["Runtime"]
