@@ -10,6 +10,7 @@ kernel allows it, drop their network access, so even a query the guard
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import ctypes
 import itertools
@@ -232,6 +233,11 @@ def _decode(reply: _Reply) -> tuple[bytes, str]:
     raise _ERRORS.get(kind, StoreUnavailable)(message)
 
 
+def _fail(waiter: asyncio.Future[_Worker]) -> None:
+    if not waiter.done():
+        waiter.set_exception(StoreUnavailable("the query pool is closed"))
+
+
 def _worker_died() -> StoreUnavailable:
     return StoreUnavailable("the query worker died while running the query; try again")
 
@@ -311,6 +317,8 @@ class QueryPool:
         self._checkpoint = Path(checkpoint)
         self._workers: set[_Worker] = set()
         self._idle: list[_Worker] = []
+        # callers of arun waiting for a worker, first come first served (handed one directly)
+        self._waiters: collections.deque[asyncio.Future[_Worker]] = collections.deque()
         self._starting: dict[int, Path] = {}
         self._ids = itertools.count()
         self._graphs: frozenset[str] = frozenset()
@@ -486,7 +494,11 @@ class QueryPool:
             workers = list(self._workers)
             self._workers.clear()
             self._idle.clear()
+            waiters, self._waiters = list(self._waiters), collections.deque()
             self._cond.notify_all()
+        for waiter in waiters:  # callers of arun still queued: tell them now
+            with contextlib.suppress(RuntimeError):  # their loop may be closed already
+                waiter.get_loop().call_soon_threadsafe(_fail, waiter)
         for worker in workers:
             with contextlib.suppress(OSError, ValueError):
                 worker.conn.send(None)
@@ -523,19 +535,31 @@ class QueryPool:
             return self._idle.pop() if self._idle else None
 
     async def _acquire_async(self) -> _Worker:
-        """:meth:`_acquire` without blocking the loop: look again every few milliseconds (only
-        when every worker is busy; safe to cancel, as nothing is taken until it returns)."""
-        deadline = time.monotonic() + self.wait
-        while True:
-            await asyncio.sleep(0.005)
-            worker = self._try_acquire()
-            if worker is not None:
-                return worker
-            with self._cond:
-                if not self._workers and not self._starting:
-                    raise StoreUnavailable("no query worker is running; see the server log")
-            if time.monotonic() >= deadline:
-                raise self._busy()
+        """:meth:`_acquire` without blocking the loop: queue up and be handed the next free
+        worker (first come, first served), or :class:`EndpointBusy` after ``wait`` seconds."""
+        waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        with self._cond:
+            if self._closed:
+                raise StoreUnavailable("the query pool is closed")
+            if self._idle:
+                return self._idle.pop()
+            if not self._workers and not self._starting:
+                raise StoreUnavailable("no query worker is running; see the server log")
+            self._waiters.append(waiter)
+        try:
+            return await asyncio.wait_for(waiter, self.wait)
+        except TimeoutError:
+            raise self._busy() from None
+        finally:
+            with self._cond, contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+
+    def _hand_over(self, waiter: asyncio.Future[_Worker], worker: _Worker) -> None:
+        """In the waiter's loop: give it the worker, or — gone meanwhile — pass the worker on."""
+        if waiter.done():
+            self._release(worker)
+        else:
+            waiter.set_result(worker)
 
     def _drain(self, worker: _Worker, timeout: float) -> None:
         """Wait for the reply of a query nobody waits for any more, then free the worker."""
@@ -585,6 +609,11 @@ class QueryPool:
         with self._cond:
             if self._closed or worker not in self._workers:
                 return
+            while self._waiters:
+                waiter = self._waiters.popleft()
+                if not waiter.done():
+                    waiter.get_loop().call_soon_threadsafe(self._hand_over, waiter, worker)
+                    return
             self._idle.append(worker)
             self._cond.notify_all()
 

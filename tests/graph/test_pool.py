@@ -239,6 +239,49 @@ def test_arun_waits_for_a_busy_worker_without_blocking_the_loop(checkpoint: Path
     assert ticks >= int(elapsed / 0.01) // 3  # and the loop was free meanwhile
 
 
+def test_arun_callers_waiting_for_a_worker_are_served_in_order(checkpoint: Path) -> None:
+    """One worker, six callers at once: each is handed the worker in the order it came (no
+    polling, no starving), and every one gets its own answer."""
+    query = "SELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c . ?d a ag:Person }} # {i}"
+
+    async def main(pool: QueryPool) -> list[int]:
+        done: list[int] = []
+
+        async def one(i: int) -> None:
+            body, _ = await pool.arun(query.format(i=i), result_format=ResultsFormat.CSV)
+            assert int(body.decode().split()[1]) > 0
+            done.append(i)
+
+        tasks = []
+        for i in range(6):
+            tasks.append(asyncio.create_task(one(i)))
+            await asyncio.sleep(0.005)  # they arrive in this order
+        await asyncio.gather(*tasks)
+        return done
+
+    with QueryPool(checkpoint, workers=1, timeout=10.0) as pool:
+        assert asyncio.run(main(pool)) == list(range(6))
+        assert not pool._waiters  # nobody left queued
+
+
+def test_closing_the_pool_fails_queued_callers_at_once(checkpoint: Path) -> None:
+    async def main(pool: QueryPool) -> tuple[object, float]:
+        slow = asyncio.create_task(pool.arun(MEDIUM))
+        await asyncio.sleep(0.1)
+        queued = asyncio.create_task(pool.arun("ASK {}"))
+        await asyncio.sleep(0.1)
+        started = time.monotonic()
+        await asyncio.to_thread(pool.close)
+        outcome = (await asyncio.gather(queued, return_exceptions=True))[0]
+        await asyncio.gather(slow, return_exceptions=True)
+        return outcome, time.monotonic() - started
+
+    pool = QueryPool(checkpoint, workers=1, timeout=10.0, wait=30.0)
+    outcome, took = asyncio.run(main(pool))
+    assert isinstance(outcome, StoreUnavailable) and "closed" in str(outcome)
+    assert took < 5  # not after the 30 s wait
+
+
 def test_arun_busy_when_every_worker_stays_busy(checkpoint: Path) -> None:
     async def main(pool: QueryPool) -> list[object]:
         slow = asyncio.create_task(pool.arun(SLOW))
