@@ -27,6 +27,7 @@ __all__ = [
     "Unauthorized",
     "UnsupportedMediaType",
     "WritesDisabled",
+    "read_body",
 ]
 
 
@@ -160,6 +161,34 @@ class RDFPayload:
     format: RDFFormat
 
 
+async def read_body(request: Request, limit: int, advice: str) -> bytes:
+    """The request body, refused as soon as it is known to be over ``limit`` bytes: by its
+    Content-Length before reading, or while it streams. ``advice`` ends the message.
+
+    Raises
+    ------
+    PayloadTooLarge
+        The body is over the cap.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(
+            f"the body is {int(declared):,} bytes and the limit is {limit:,} "
+            f"(ACTORGRAPH_MAX_PAYLOAD_BYTES): {advice}"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(
+                f"the body is over the limit of {limit:,} bytes (ACTORGRAPH_MAX_PAYLOAD_BYTES): "
+                f"{advice}"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def rdf_payload(request: Request) -> RDFPayload:
     """The body as RDF: an RDF Content-Type (UTF-8), at most ACTORGRAPH_MAX_PAYLOAD_BYTES, checked
     against Content-Length before reading and against the bytes as they arrive. (Async, so the
@@ -191,24 +220,10 @@ async def rdf_payload(request: Request) -> RDFPayload:
     )
     if charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"send the triples as UTF-8, not {charset}")
-    limit = get_settings(request).max_payload_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(
-            f"the body is {int(declared):,} bytes and the limit is {limit:,} "
-            "(ACTORGRAPH_MAX_PAYLOAD_BYTES): split the batch, or raise the limit"
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(
-                f"the body is over the limit of {limit:,} bytes (ACTORGRAPH_MAX_PAYLOAD_BYTES): "
-                "split the batch, or raise the limit"
-            )
-        chunks.append(chunk)
-    return RDFPayload(b"".join(chunks), RDF_MEDIA_TYPES[media])
+    body = await read_body(
+        request, get_settings(request).max_payload_bytes, "split the batch, or raise the limit"
+    )
+    return RDFPayload(body, RDF_MEDIA_TYPES[media])
 
 
 RDFPayloadDep = Annotated[RDFPayload, Depends(rdf_payload)]

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from api.deps import read_body
 from api.negotiation import negotiate
 from api.runtime import Runtime
 from graph.errors import InvalidInput, QueryRefused
@@ -254,7 +255,10 @@ async def sparql_post(request: Request) -> Response:
         raise HTTPException(
             415, f"Content-Type {media_type} is not accepted; send {DIRECT} or {FORM}"
         )
-    body = await _body(request)
+    runtime = _runtime(request)
+    body = await read_body(
+        request, runtime.settings.max_payload_bytes, "send the query itself, not data"
+    )
     queries = params.getlist("query")
     defaults = params.getlist("default-graph-uri")
     nameds = params.getlist("named-graph-uri")
@@ -402,27 +406,6 @@ def _description(endpoint: str, graphs: frozenset[str], fmt: RDFFormat) -> bytes
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
-
-
-async def _body(request: Request) -> bytes:
-    """The body, read up to the payload cap: refused early when Content-Length is over it."""
-    limit = _runtime(request).settings.max_payload_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise HTTPException(
-            413,
-            f"the body is {int(declared):,} bytes; the cap is {limit:,} (ACTORGRAPH_MAX_PAYLOAD_BYTES)",
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPException(
-                413, f"the body is over {limit:,} bytes (ACTORGRAPH_MAX_PAYLOAD_BYTES)"
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _refuse_updates(updates: list[str]) -> None:

@@ -24,6 +24,7 @@ ACTORS = str(graph_iri("actors"))
 EDGES = str(graph_iri("edges"))
 MAX_ROWS = 500
 MAX_LENGTH = 2_000
+MAX_PAYLOAD = 50_000
 TIMEOUT = 0.5
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 STATES = "SELECT ?s WHERE { ?s a ag:State } ORDER BY ?s"
@@ -38,6 +39,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         query_timeout=TIMEOUT,
         max_result_rows=MAX_ROWS,
         max_query_length=MAX_LENGTH,
+        max_payload_bytes=MAX_PAYLOAD,
     )
     with TestClient(create_app(settings)) as c:
         yield c
@@ -432,6 +434,20 @@ def test_malformed_requests_get_a_clear_4xx(
     method = request_kw.pop("method")
     body = problem(client.request(method, "/sparql", **request_kw), status)
     assert words in body["detail"]
+
+
+def test_a_body_over_the_payload_cap_is_413_before_or_while_reading(client: TestClient) -> None:
+    query = "ASK {} # " + "x" * MAX_PAYLOAD
+    headers = {"content-type": "application/sparql-query"}
+    body = problem(client.post("/sparql", content=query, headers=headers), 413)
+    assert f"the limit is {MAX_PAYLOAD:,}" in body["detail"]  # by Content-Length
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: refused while it streams
+        yield query.encode()
+
+    body = problem(client.post("/sparql", content=chunks(), headers=headers), 413)
+    assert f"over the limit of {MAX_PAYLOAD:,} bytes" in body["detail"]
+    assert client.post("/sparql", content="ASK {}", headers=headers).status_code == 200
 
 
 # -------------------------------------------------------------------------------------- OpenAPI
