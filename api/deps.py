@@ -17,6 +17,7 @@ from graph.store import RDFFormat, Store
 
 __all__ = [
     "RDF_MEDIA_TYPES",
+    "NotAcceptable",
     "PayloadTooLarge",
     "RDFPayload",
     "RDFPayloadDep",
@@ -137,6 +138,13 @@ class PayloadTooLarge(ActorGraphError):
 
     title = "Payload too large"
     status = 413
+
+
+class NotAcceptable(ActorGraphError):
+    """None of the formats the client accepts can be served (406)."""
+
+    title = "Not acceptable"
+    status = 406
 
 
 #: Content-Type → format of a steward's payload.

@@ -29,9 +29,9 @@ from typing import Annotated, Any, ClassVar, Literal
 from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import RDFPayloadDep, RuntimeDep, StewardDep, StoreDep
+from api.deps import NotAcceptable, RDFPayloadDep, RuntimeDep, StewardDep, StoreDep
 from api.negotiation import negotiate
-from api.routers.validate import PAYLOAD_ERRORS, REQUEST_BODY, NotAcceptable
+from api.routers.validate import PAYLOAD_ERRORS, REQUEST_BODY
 from api.runtime import Runtime
 from graph.batches import (
     batch_content,

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import RuntimeDep
+from api.deps import NotAcceptable, RuntimeDep, UnsupportedMediaType, read_body
 from api.negotiation import negotiate
 from api.runtime import Runtime
-from graph.errors import ActorGraphError, InvalidInput
+from graph.errors import InvalidInput
 
 if TYPE_CHECKING:
     from graph.extract import Extractor
@@ -40,27 +40,6 @@ _EXAMPLE = (
 _lock = threading.Lock()
 
 
-class NotAcceptable(ActorGraphError):
-    """No format the client accepts (406)."""
-
-    title = "Not acceptable"
-    status = 406
-
-
-class UnsupportedMediaType(ActorGraphError):
-    """A body that is not ``text/plain`` (415)."""
-
-    title = "Unsupported media type"
-    status = 415
-
-
-class PayloadTooLarge(ActorGraphError):
-    """A body over ``ACTORGRAPH_MAX_PAYLOAD_BYTES`` (413)."""
-
-    title = "Payload too large"
-    status = 413
-
-
 async def article_text(request: Request) -> str:
     """The request body as text: ``text/plain``, UTF-8, within the size limit."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -69,9 +48,7 @@ async def article_text(request: Request) -> str:
             f"send the article as text/plain (UTF-8), not {media or 'no Content-Type'}"
         )
     limit = request.app.state.runtime.settings.max_payload_bytes
-    body = await request.body()
-    if len(body) > limit:
-        raise PayloadTooLarge(f"the article is {len(body):,} bytes; the limit is {limit:,} bytes")
+    body = await read_body(request, limit, "send one article at a time")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -21,10 +21,10 @@ from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.deps import read_body
+from api.deps import NotAcceptable, UnsupportedMediaType, read_body
 from api.negotiation import negotiate
 from api.runtime import Runtime
 from graph.errors import InvalidInput, QueryRefused
@@ -251,9 +251,9 @@ async def sparql_post(request: Request) -> Response:
     media_type, charset = _content_type(request.headers.get("content-type"))
     if media_type not in (FORM, DIRECT, UPDATE):  # before reading a body we would refuse
         if media_type is None:
-            raise HTTPException(415, f"a POST needs Content-Type {DIRECT} or {FORM}")
-        raise HTTPException(
-            415, f"Content-Type {media_type} is not accepted; send {DIRECT} or {FORM}"
+            raise UnsupportedMediaType(f"a POST needs Content-Type {DIRECT} or {FORM}")
+        raise UnsupportedMediaType(
+            f"Content-Type {media_type} is not accepted; send {DIRECT} or {FORM}"
         )
     runtime = _runtime(request)
     body = await read_body(
@@ -359,15 +359,13 @@ def _choose(
         chosen = names.get(name.strip().lower())
         if chosen is None:
             kinds = "CONSTRUCT/DESCRIBE" if graph else "SELECT/ASK"
-            raise HTTPException(
-                406,
+            raise NotAcceptable(
                 f"format={name} is not available for {kinds}; use one of {', '.join(sorted(k for k in names if '/' not in k))}",
             )
         return chosen
     media = negotiate(accept, [f.media_type for f in offers], aliases=ALIASES)
     if media is None:
-        raise HTTPException(
-            406,
+        raise NotAcceptable(
             f"none of Accept: {accept} can be served; available: {', '.join(f.media_type for f in offers)}",
         )
     return next(f for f in offers if f.media_type == media)
@@ -377,8 +375,7 @@ def _describe(request: Request, name: str | None) -> Response:
     if name is not None:
         chosen = GRAPH_NAMES.get(name.strip().lower())
         if chosen is None or chosen not in DESCRIPTION_FORMATS:
-            raise HTTPException(
-                406,
+            raise NotAcceptable(
                 f"format={name}: the service description is Turtle, JSON-LD, N-Triples or RDF/XML",
             )
         media: str | None = chosen.media_type
@@ -389,7 +386,7 @@ def _describe(request: Request, name: str | None) -> Response:
             aliases=ALIASES,
         )
     if media is None:
-        raise HTTPException(406, "the service description is Turtle, JSON-LD, N-Triples or RDF/XML")
+        raise NotAcceptable("the service description is Turtle, JSON-LD, N-Triples or RDF/XML")
     fmt = next(f for f in DESCRIPTION_FORMATS if f.media_type == media)
     body = _description(_endpoint(request), _runtime(request).pool.graphs, fmt)
     return Response(body, media_type=fmt.media_type, headers={"Vary": "Accept"})

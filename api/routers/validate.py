@@ -16,10 +16,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import RDF_MEDIA_TYPES, RDFPayloadDep, StoreDep
+from api.deps import RDF_MEDIA_TYPES, NotAcceptable, RDFPayloadDep, StoreDep
 from api.negotiation import negotiate
 from graph.batches import check_batch, parse_batch
-from graph.errors import ActorGraphError
 
 __all__ = ["EXAMPLE_BATCH", "PAYLOAD_ERRORS", "REQUEST_BODY", "router"]
 
@@ -89,13 +88,6 @@ REQUEST_BODY: dict[str, Any] = {
         for media in RDF_MEDIA_TYPES
     },
 }
-
-
-class NotAcceptable(ActorGraphError):
-    """No report format the client accepts (406)."""
-
-    title = "Not acceptable"
-    status = 406
 
 
 @router.post(

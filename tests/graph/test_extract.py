@@ -368,5 +368,12 @@ def test_post_extract_errors_are_problem_json(client: TestClient) -> None:
         headers={"Content-Type": "text/plain", "Accept": "image/png"},
     )
     assert refused.status_code == 406
+    limit = client.app.state.runtime.settings.max_payload_bytes  # type: ignore[attr-defined]
+
+    def streamed() -> Iterator[bytes]:  # no Content-Length: refused while it arrives
+        yield b"Iran met China. " * (limit // 16 + 1)
+
+    big = client.post("/extract", content=streamed(), headers={"Content-Type": "text/plain"})
+    assert big.status_code == 413 and "one article at a time" in big.json()["detail"]
     empty = client.post("/extract", content=" ", headers={"Content-Type": "text/plain"})
     assert empty.status_code == 400
