@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +17,7 @@ from api.routers.actors import choose_format
 from graph.errors import InvalidInput
 from graph.namespaces import ID
 from graph.settings import Settings
+from tests.servers import uvicorn
 
 TALIBAN = str(ID["actor/taliban"])
 RUSSIA = str(ID["actor/russia"])
@@ -251,50 +247,11 @@ def test_openapi_has_examples_for_every_parameter_of_ego(client: TestClient) -> 
 # ---------------------------------------------------------------------------- a real server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.mark.slow
 def test_ego_over_a_real_uvicorn(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {**os.environ, "ACTORGRAPH_STORE_PATH": str(tmp_path / "store")}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "api.app:factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            assert time.monotonic() < deadline, "uvicorn did not come up"
-            time.sleep(0.2)
+    with uvicorn(tmp_path / "store", tmp_path / "server.log") as base:
         r = httpx.get(f"{base}/actors/Taliban/ego", headers={"Accept": "application/graphml+xml"})
         assert r.status_code == 200
         assert TALIBAN in nx.read_graphml(io.BytesIO(r.content))
         r = httpx.get(f"{base}/actors/Taliban/ego")
         assert json.loads(r.content)["summary"]["center"] == TALIBAN
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)

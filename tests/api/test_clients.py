@@ -6,16 +6,8 @@ store built from the same seeds, so nothing here is hard-coded.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from urllib.error import URLError
-from urllib.request import urlopen
 from xml.dom.minidom import Document
 
 import pytest
@@ -25,8 +17,8 @@ from SPARQLWrapper import JSON, POST, POSTDIRECTLY, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from graph.namespaces import PREFIXES, RDFS, graph_iri
-from graph.settings import PROJECT_ROOT
 from graph.store import Store
+from tests.servers import uvicorn
 
 pytestmark = pytest.mark.slow
 
@@ -35,65 +27,12 @@ RUSSIA = URIRef(PREFIXES["actor"] + "russia")
 TALIBAN = URIRef(PREFIXES["actor"] + "taliban")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``uvicorn --factory api.app:factory`` on a free port, stopped at the end of the module."""
     tmp = tmp_path_factory.mktemp("uvicorn")
-    port = free_port()
-    env = {**os.environ, "ACTORGRAPH_STORE_PATH": str(tmp / "store")}
-    log = (tmp / "server.log").open("wb")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "api.app:factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, server, tmp / "server.log")
+    with uvicorn(tmp / "store", tmp / "server.log") as base:
         yield f"{base}/sparql"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-
-
-def wait_until_up(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120  # builds the store from the seeds first
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"uvicorn exited with {server.returncode}:\n{log.read_text()[-3000:]}")
-        for path in ("/healthz", "/sparql"):
-            try:
-                with urlopen(base + path, timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except (URLError, ConnectionError, TimeoutError):
-                pass
-        time.sleep(0.25)
-    pytest.fail(f"uvicorn did not answer within 120 s:\n{log.read_text()[-3000:]}")
 
 
 def states(store: Store) -> list[str]:

@@ -14,10 +14,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,8 +26,7 @@ import pytest
 from rdflib import Graph
 
 from api.routers.validate import EXAMPLE_BATCH
-from graph.settings import PROJECT_ROOT
-from tests.api.test_clients import free_port, wait_until_up
+from tests.servers import UVICORN, free_port, start, stop, wait_until_up
 
 pytestmark = pytest.mark.slow
 
@@ -59,30 +55,12 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
-            **os.environ,
             "ACTORGRAPH_STORE_PATH": str(store),
             "ACTORGRAPH_STEWARD_TOKENS": TOKEN,
             "ACTORGRAPH_MAX_PAYLOAD_BYTES": "20000000",
             "ACTORGRAPH_QUERY_WORKERS": "1",
         }
-        self.log = log.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "api.app:factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        self.process = start([*UVICORN, "--port", str(self.port)], log, env)
         wait_until_up(self.base, self.process, log)
 
     def request(
@@ -110,16 +88,9 @@ class Server:
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=30)
-        self.log.close()
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+        stop(self.process)
 
 
 def wal_size(store: Path) -> int:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 from urllib.request import urlopen
@@ -17,6 +14,7 @@ import pytest
 from graph.build import BuildResult
 from graph.settings import PROJECT_ROOT
 from graph.store import Store
+from tests.servers import free_port, stop, wait_until_up
 
 EXAMPLES = PROJECT_ROOT / "examples"
 
@@ -136,34 +134,26 @@ def test_export_matches_store_size(
 
 def test_serve_builds_the_store_and_answers_over_http(tmp_path: Path) -> None:
     """The README's main command: `actorgraph serve` on a machine with no store yet."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    store = tmp_path / "store"
-    log = (tmp_path / "serve.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "graph", "serve", "--port", str(port), "--store", str(store)],
-        cwd=PROJECT_ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-    )
+    port = free_port()
+    store, log = tmp_path / "store", tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "graph", "serve", "--port", str(port), "--store", str(store)],
+            cwd=PROJECT_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120  # builds the store from the seeds first
-        health: dict[str, object] = {}
-        while time.monotonic() < deadline and not health:
-            assert server.poll() is None, (tmp_path / "serve.log").read_text()
-            with contextlib.suppress(OSError), urlopen(f"{base}/healthz", timeout=2) as r:
-                health = json.load(r)
-            time.sleep(0.2)
-        assert health.get("status") == "ok", (tmp_path / "serve.log").read_text()
+        wait_until_up(base, server, log)  # builds the store from the seeds first
+        with urlopen(f"{base}/healthz", timeout=10) as r:
+            health = json.load(r)
+        assert health.get("status") == "ok", log.read_text()
         query = urlencode({"query": "ASK { actor:taliban ag:metWith actor:russia }"})
         with urlopen(f"{base}/sparql?{query}", timeout=10) as r:
             assert json.load(r) == {"head": {}, "boolean": True}
         assert (store / "CURRENT").exists()  # RocksDB's own marker: the store was built there
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
-    assert "no store at" in (tmp_path / "serve.log").read_text()  # it said it was building one
+        stop(server)
+    assert "no store at" in log.read_text()  # it said it was building one
