@@ -85,6 +85,11 @@ class Runtime:
         runtime._network_generation = runtime._generation
         return runtime
 
+    @property
+    def generation(self) -> int:
+        """The version of the graph last published (one more per write): caches key on it."""
+        return self._generation
+
     def _new_checkpoint(self) -> Path:
         self._generation += 1
         target = self.checkpoints / f"{self._generation:06d}"

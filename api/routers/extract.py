@@ -60,7 +60,7 @@ async def article_text(request: Request) -> str:
 
 def _extractor(runtime: Runtime, request: Request) -> Extractor:
     """The extractor for the store as it is now, rebuilt when a write changed it."""
-    generation = getattr(runtime, "_generation", 0)
+    generation = runtime.generation
     with _lock:
         cached: tuple[int, Extractor] | None = getattr(request.app.state, "extractor", None)
         if cached is None or cached[0] != generation:
