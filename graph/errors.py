@@ -15,6 +15,7 @@ __all__ = [
     "Conflict",
     "EndpointBusy",
     "InvalidInput",
+    "LimitExceeded",
     "NotFound",
     "QueryRefused",
     "QueryTimeout",
@@ -96,6 +97,20 @@ class InvalidInput(ActorGraphError):
         if self.location.source is None and self.location.line is None:
             return self.message
         return f"{self.location}: {self.message}"
+
+
+class LimitExceeded(ActorGraphError):
+    """Input over one of the server's limits (size, nesting depth, triples, characters, or the
+    time or memory its processing may take). Says which limit, its value and its setting, so a
+    client can split the input and an operator can raise the limit.
+    """
+
+    title = "Limit exceeded"
+
+    def __init__(self, message: str, *, limit: str, allowed: int | float | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit  #: the setting, e.g. ``ACTORGRAPH_MAX_NESTING_DEPTH``
+        self.allowed = allowed  #: its value
 
 
 class QueryRefused(ActorGraphError):

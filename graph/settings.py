@@ -51,7 +51,19 @@ class Settings(BaseSettings):
         "faster queries; about 0.7 GB per million triples per worker); 0: answer from disk.",
     )
     max_payload_bytes: int = Field(
-        default=5_000_000, description="Largest request body accepted, bytes."
+        default=5_000_000, gt=0, description="Largest request body accepted, bytes."
+    )
+    max_nesting_depth: int = Field(
+        default=64,
+        ge=1,
+        description="Deepest nesting accepted in a payload (JSON-LD objects and arrays, RDF/XML "
+        "elements, Turtle/TriG blank nodes and collections) and in a SPARQL query (brackets).",
+    )
+    max_batch_triples: int = Field(
+        default=50_000, gt=0, description="Most triples one payload (a batch) may hold."
+    )
+    max_article_chars: int = Field(
+        default=100_000, gt=0, description="Longest article /extract reads, characters."
     )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (none by default)."

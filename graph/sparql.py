@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -44,6 +44,7 @@ __all__ = [
     "check_graphs",
     "check_query",
     "service_description",
+    "tokens",
 ]
 
 
@@ -139,6 +140,28 @@ class _Scan:
             self.values_next,
             self.service_pname,
         )
+
+
+def tokens(text: str) -> Iterator[tuple[str, str, int]]:
+    """The query's tokens as ``(kind, text, offset)``, whitespace and comments skipped.
+
+    Kinds: ``STRING``, ``IRI``, ``VAR``, ``BNODE``, ``PNAME``, ``LANGTAG``, ``NUMBER``, ``WORD``
+    (keywords, ``a``, function names) and ``OP`` (one punctuation character, or ``^^ && || != <=
+    >=``). A lexer, not a parser: ``<`` followed by IRI characters up to ``>`` is read as an IRI
+    (the guard decides that case as the grammar does; see :class:`_Guard`).
+
+    >>> [(k, v) for k, v, _ in tokens("SELECT ?s { ?s a ag:Actor } # done")]
+    [('WORD', 'SELECT'), ('VAR', '?s'), ('OP', '{'), ('VAR', '?s'), ('WORD', 'a'), ('PNAME', 'ag:Actor'), ('OP', '}')]
+    """
+    pos, n = 0, len(text)
+    while pos < n:
+        m = _TOKEN.match(text, pos)
+        assert m is not None  # every part of the pattern may match nothing
+        kind = m.lastgroup
+        if kind is None:
+            return
+        pos = m.end()
+        yield kind, m.group(kind), m.start(kind)
 
 
 def _refuse_service() -> QueryRefused:
