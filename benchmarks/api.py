@@ -161,6 +161,8 @@ class Server:
     settled: float = 0.0  # launch to every query worker answering from memory
     memory_max: int = Settings().query_memory_max_triples
     client_kind: str = "stdlib"  # stdlib (http.client) | httpx
+    env: dict[str, str] = field(default_factory=dict)  # ACTORGRAPH_* settings for the server
+    access_log: bool = True  # as `actorgraph serve` runs it by default
     conn: http.client.HTTPConnection | None = None
     last_used: float = 0.0
     client: httpx.Client = field(init=False)
@@ -171,7 +173,7 @@ class Server:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        env = {**os.environ, "ACTORGRAPH_STORE_PATH": str(copy)}
+        env = {**os.environ, **self.env, "ACTORGRAPH_STORE_PATH": str(copy)}
         log = (self.workdir / "server.log").open("wb")
         started = time.perf_counter()
         self.process = subprocess.Popen(
@@ -186,7 +188,8 @@ class Server:
                 "--port",
                 str(self.port),
                 "--log-level",
-                "info",  # as `actorgraph serve` runs it (access log on)
+                "info",  # as `actorgraph serve` runs it (access log on, unless access_log=False)
+                *([] if self.access_log else ["--no-access-log"]),
             ],
             cwd=ROOT,
             env=env,
