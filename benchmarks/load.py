@@ -507,6 +507,10 @@ def show(name: str, info: SynthInfo, record: dict[str, Any]) -> None:
         f"load average {record['machine']['loadavg_before']} → {record['machine']['loadavg_after']}; "
         f"/healthz after: {record['server']['health_after']}"
     )
+    log = record["server"]["log"]
+    console.print(f"  server log: {log['lines']} lines, {log['levels']}")
+    for line in log["examples"]:
+        console.print(f"    [dim]{line}[/]")
     checks_table = Table(title=f"target, {name}", title_justify="left")
     for col in ("target", "measured", "result"):
         checks_table.add_column(col)
@@ -555,6 +559,7 @@ def bench_graph(name: str, args: argparse.Namespace, mix: dict[str, float]) -> d
             health_after = _health(server.port)
         finally:
             server.stop()
+        log = server_log(Path(tmp) / "server.log")
     record: dict[str, Any] = {
         "benchmark": "load",
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -585,6 +590,7 @@ def bench_graph(name: str, args: argparse.Namespace, mix: dict[str, float]) -> d
         "server": {
             "settled_s": round(server.settled, 1),
             "health_after": health_after,
+            "log": log,
         },
         "figures": summarise(run, mix, args.duration, args.timeout),
     }
@@ -612,6 +618,22 @@ def warm_up(port: int, timeout: float) -> None:
         r = client.get("/actors/russia/ego?radius=2")
         if r.status_code != 200:
             raise SystemExit(f"warm-up: the ego network answered {r.status_code}: {r.text[:300]}")
+
+
+def server_log(path: Path) -> dict[str, Any]:
+    """What the server logged during the run, in short: lines per level, the first few lines that
+    are not INFO (a warning or a traceback under load is worth knowing about)."""
+    levels: Counter[str] = Counter()
+    examples: list[str] = []
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines() if path.exists() else []
+    for line in lines:
+        level = line.split(":", 1)[0].strip()
+        if level not in ("INFO", "WARNING", "ERROR", "CRITICAL"):
+            level = "Traceback" if line.startswith("Traceback") else "other"  # e.g. a bare warning
+        levels[level] += 1
+        if level != "INFO" and len(examples) < 5 and line not in examples:
+            examples.append(line[:300])
+    return {"lines": len(lines), "levels": dict(levels), "examples": examples}
 
 
 def _health(port: int) -> dict[str, Any] | str:
