@@ -239,8 +239,9 @@ async def analyst(
             samples.append(Sample(kind, start, end, status, *_outcome(status, body)))
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (the query workers), from /proc."""
+def tree_memory_mb(pid: int) -> float:
+    """Memory of a process and all its descendants (the query workers), from /proc: the sum of
+    their proportional set sizes (PSS), so that pages they share are counted once."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -255,8 +256,8 @@ def tree_rss_mb(pid: int) -> float:
     kb = 0
     for p in tree:
         with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     kb += int(line.split()[1])
     return kb / 1024
 
@@ -270,7 +271,7 @@ class Run:
     deadline: float = 0.0
     ended: float = 0.0
     client_cpu_s: float = 0.0
-    rss_mb: list[float] = field(default_factory=list)  # the server's, once a second
+    memory_mb: list[float] = field(default_factory=list)  # the server's PSS, once a second
     cancelled: int = 0  # clients still running at the hard limit
 
 
@@ -297,7 +298,7 @@ async def load(
 
     async def watch_memory() -> None:
         while True:
-            run.rss_mb.append(await asyncio.to_thread(tree_rss_mb, server_pid))
+            run.memory_mb.append(await asyncio.to_thread(tree_memory_mb, server_pid))
             await asyncio.sleep(1)
 
     watcher = asyncio.create_task(watch_memory())
@@ -394,10 +395,10 @@ def summarise(run: Run, mix: dict[str, float], duration: float, timeout: float) 
             "requests_per_client_cpu_s": round(len(run.samples) / max(run.client_cpu_s, 1e-9)),
             "cancelled_at_hard_limit": run.cancelled,
         },
-        "server_rss_mb": {
-            "first": _r(run.rss_mb[0] if run.rss_mb else None, 0),
-            "peak": _r(max(run.rss_mb, default=None), 0),
-            "last": _r(run.rss_mb[-1] if run.rss_mb else None, 0),
+        "server_pss_mb": {
+            "first": _r(run.memory_mb[0] if run.memory_mb else None, 0),
+            "peak": _r(max(run.memory_mb, default=None), 0),
+            "last": _r(run.memory_mb[-1] if run.memory_mb else None, 0),
         },
     }
     if "runaway" in kinds:
@@ -492,7 +493,7 @@ def show(name: str, info: SynthInfo, record: dict[str, Any]) -> None:
             f"  runaways ended: {ends}; slowest answer {_ms(r['max_ms'])} ms "
             f"(time limit {r['limit_ms']:,.0f} ms)"
         )
-    c, m = fig["client"], fig["server_rss_mb"]
+    c, m = fig["client"], fig["server_pss_mb"]
     console.print(
         f"  client process: {c['cpu_s']} s of CPU ({c['cpu_share_of_one_core']:.0%} of one core), "
         f"{c['requests_per_client_cpu_s']:,} requests per client CPU second"
@@ -503,7 +504,7 @@ def show(name: str, info: SynthInfo, record: dict[str, Any]) -> None:
         )
     )
     console.print(
-        f"  server memory (all processes): {m['first']} MB at the start, peak {m['peak']} MB; "
+        f"  server memory (PSS of all its processes): {m['first']} MB at the start, peak {m['peak']} MB; "
         f"load average {record['machine']['loadavg_before']} → {record['machine']['loadavg_after']}; "
         f"/healthz after: {record['server']['health_after']}"
     )
