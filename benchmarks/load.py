@@ -272,6 +272,7 @@ class Run:
     ended: float = 0.0
     client_cpu_s: float = 0.0
     memory_mb: list[float] = field(default_factory=list)  # the server's PSS, once a second
+    watcher_cpu_s: float = 0.0  # what measuring it cost (not counted as the client's CPU)
     cancelled: int = 0  # clients still running at the hard limit
 
 
@@ -296,9 +297,14 @@ async def load(
     await asyncio.wait_for(asyncio.gather(*(c.open() for c in conns)), request_timeout)
     run = Run()
 
+    def measure_memory() -> None:  # in a thread; its CPU time is not the client's
+        t0 = time.thread_time()
+        run.memory_mb.append(tree_memory_mb(server_pid))
+        run.watcher_cpu_s += time.thread_time() - t0
+
     async def watch_memory() -> None:
         while True:
-            run.memory_mb.append(await asyncio.to_thread(tree_memory_mb, server_pid))
+            await asyncio.to_thread(measure_memory)
             await asyncio.sleep(1)
 
     watcher = asyncio.create_task(watch_memory())
@@ -325,7 +331,7 @@ async def load(
     await asyncio.gather(*pending, return_exceptions=True)
     run.cancelled = len(pending)
     run.ended = time.perf_counter()
-    run.client_cpu_s = _cpu_seconds() - cpu0
+    run.client_cpu_s = _cpu_seconds() - cpu0 - run.watcher_cpu_s
     watcher.cancel()
     await asyncio.gather(watcher, return_exceptions=True)
     for c in conns:
