@@ -226,7 +226,9 @@ async def analyst(
             status, body = await asyncio.wait_for(conn.request(raw[kind]), request_timeout)
         except TimeoutError:
             conn.close()  # the answer may still come: this connection is out of step
-            samples.append(Sample(kind, start, time.perf_counter(), None, "client timeout"))
+            end = time.perf_counter()
+            note = f"no answer within {request_timeout:g} s (--request-timeout)"
+            samples.append(Sample(kind, start, end, None, "client timeout", note))
             continue
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as e:
             conn.close()
