@@ -107,6 +107,8 @@ def check_rdf(data: bytes, fmt: RDFFormat, *, max_depth: int, source: str = "bod
             JSON-LD context; with line and column.
         LimitExceeded: nesting deeper than ``max_depth`` (the message says where).
     """
+    if max_depth < 0:
+        raise ValueError(f"max_depth must be 0 or more, not {max_depth}")
     text = decode_utf8(data, source=source)
     if fmt is RDFFormat.RDFXML:
         _check_rdfxml(data, text, max_depth=max_depth, source=source)
