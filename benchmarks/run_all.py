@@ -3,8 +3,9 @@
     python benchmarks/run_all.py            # API on seed, 100k and 1M triples, then the others
     python benchmarks/run_all.py --quick    # smoke run: API on seed and 10k only, fewer repetitions
 
-The API benchmark (``api.py``) runs first; then, when present, ``extraction.py``, ``networks.py``
-and ``validate_batch.py`` with their own defaults (``validate_batch.py`` on 10k with ``--quick``).
+The API benchmark (``api.py``) runs first; then, when present, ``extraction.py``, ``networks.py``,
+``validate_batch.py`` and ``payloads.py`` with their own defaults (``validate_batch.py`` on 10k and
+``payloads.py`` on 1 MB payloads with ``--quick``).
 
 The API benchmark writes ``benchmarks/results/api.json`` (``api-quick.json`` with ``--quick``).
 Synthetic stores are generated once into ``benchmarks/.cache/`` and reused.
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         "extraction.py": [],
         "networks.py": [],
         "validate_batch.py": ["--scale", "10k", "--runs", "3"] if args.quick else [],
+        "payloads.py": ["--size", "1e6"] if args.quick else [],
     }
     for script, extra in others.items():
         if (HERE / script).exists():
