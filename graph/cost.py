@@ -28,8 +28,13 @@ The model (orders of magnitude, from :class:`Statistics` counted once per versio
   aggregates without GROUP BY, √rows after GROUP BY or DISTINCT, and at most its LIMIT; VALUES
   yields its row count. MINUS and FILTER (NOT) EXISTS groups cost what they read but connect
   nothing, and neither do FILTER and BIND (a BIND's variable joins with the variables it is
-  computed from when another part uses it).
-* **Cost** is the sum over everything read, plus every group's output.
+  computed from when another part uses it). EXISTS groups are estimated on their own.
+* **Cost** is the sum over everything read, plus every group's output, plus group rows × MINUS
+  rows for a MINUS that shares no variable with its group: it removes nothing, but pyoxigraph
+  compares every pair (measured: about 1.5e7 pairs a second).
+* **Calibration** (``benchmarks/cost.py``): pyoxigraph counts about 1e7 rows of a product a
+  second, so a product of 1e7 is about a second of engine time when the query must see every
+  row (COUNT, GROUP BY, ORDER BY); a query that streams stops at its LIMIT or the row cap.
 
 >>> from graph.namespaces import AG, RDF
 >>> stats = Statistics(triples=10_000, predicates={str(RDF.type): 2_000}, classes={str(AG.State): 11})
@@ -539,7 +544,8 @@ class _Reader:
         scope = f"@{self.fresh}"  # blank node labels are variables of this group only
         parts: list[_Part] = []
         binds: list[tuple[str, frozenset[str]]] = []
-        side = 0.0  # MINUS, FILTER EXISTS: read, but joined with nothing
+        side = 0.0  # FILTER EXISTS: read, but joined with nothing
+        minus: list[_Part] = []
         while True:
             kind, text, at = self.peek()
             word = text.upper() if kind == "WORD" else ""
@@ -556,7 +562,7 @@ class _Reader:
                 parts.append(replace(inner, spans=((at, self.end),), optional=word == "OPTIONAL"))
             elif word == "MINUS":
                 self.take()
-                side += self.group(depth + 1).cost
+                minus.append(self.group(depth + 1))
             elif word in ("GRAPH", "SERVICE"):
                 self.take()
                 if word == "SERVICE" and self.word() == "SILENT":
@@ -584,7 +590,7 @@ class _Reader:
                 raise _Lost  # UNION without a group before it, a keyword out of place…
             else:
                 self.triples(parts, scope, depth)
-        return self.combine(parts, binds, side, ((start, self.end),))
+        return self.combine(parts, binds, side, ((start, self.end),), minus)
 
     def group_or_union(self, depth: int) -> _Part:
         at = self.start()
@@ -707,6 +713,7 @@ class _Reader:
         binds: list[tuple[str, frozenset[str]]],
         side: float,
         spans: tuple[Span, ...],
+        minus: Iterable[_Part] = (),
     ) -> _Part:
         """Join a group's parts: components by shared variables, output the product of theirs."""
         parent: dict[str, str] = {}
@@ -765,7 +772,10 @@ class _Reader:
                 self.product = product
                 self.reason = self.explain(big, product)
         exported = {v for p in parts for v in p.vars} | {t for t, _ in binds}
-        cost = _cap(sum(p.cost for p in parts) + side + rows)
+        cost = sum(p.cost for p in parts) + side + rows
+        for right in minus:
+            cost += right.cost if right.vars & exported else _cap(right.cost + rows * right.rows)
+        cost = _cap(cost)
         return _Part(frozenset(v for v in exported if not v.startswith("_:")), rows, cost, spans)
 
     def explain(self, big: list[tuple[float, list[_Part]]], rows: float) -> str:

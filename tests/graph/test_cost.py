@@ -321,6 +321,14 @@ def test_products(store: Store, stats: Statistics, case: str) -> None:
     assert result.cost >= result.product
 
 
+def test_minus_without_shared_variable_costs_every_pair(store: Store, stats: Statistics) -> None:
+    apart = understood(store, stats, "SELECT * { ?a a ?c MINUS { ?b ?p ?o } }")
+    joined = understood(store, stats, "SELECT * { ?a a ?c MINUS { ?a ?p ?o } }")
+    pairs = n(stats, RDF.type) * stats.triples  # removes nothing, but compares every pair
+    assert apart.product == joined.product == 1.0
+    assert apart.cost >= pairs > joined.cost
+
+
 def test_unknown_predicate_empties_the_product(store: Store, stats: Statistics) -> None:
     result = understood(store, stats, "SELECT * { ?a ?b ?c . ?d ag:noSuchProperty ?f }")
     assert result.product == 1.0 and result.reason is None
