@@ -1039,7 +1039,9 @@ def _cap(x: float) -> float:
 
 
 def _approx(x: float) -> str:
-    """A count for people: ``121``, ``1.1e8``."""
+    """A count for people: ``1.07``, ``121``, ``1.1e8``."""
+    if x < 10:
+        return f"{x:.3g}"
     if x < 10_000:
         return f"{round(x):,}"
     mantissa, exponent = f"{x:.1e}".split("e")

@@ -8,6 +8,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from rdflib import URIRef
@@ -88,6 +89,15 @@ def test_example_and_analyst_queries_are_connected(
     assert result.product == 1.0, (name, result.reason)
     assert result.reason is None
     assert 0 < result.cost < stats.triples**2
+
+
+CANNED = sorted((PROJECT_ROOT / "graph" / "queries").glob("*.rq"))
+
+
+@pytest.mark.parametrize("path", CANNED, ids=[p.stem for p in CANNED])
+def test_canned_queries_are_connected(store: Store, stats: Statistics, path: Path) -> None:
+    result = understood(store, stats, path.read_text(encoding="utf-8"))
+    assert result.product == 1.0, result.reason
 
 
 def test_examples_are_all_there() -> None:
