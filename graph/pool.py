@@ -1,10 +1,21 @@
-"""Worker processes that run public SPARQL queries under a wall-clock limit.
+"""Worker processes that run public SPARQL queries under a wall-clock limit, in two lanes.
 
 pyoxigraph has no query timeout (oxigraph/oxigraph#1926), so every query of the public endpoint
-runs in a worker process that can be killed. Workers open an immutable read-only checkpoint of
-the store (the writer keeps the live one), copy it into memory in the background, and, where the
-kernel allows it, drop their network access, so even a query the guard
-(:func:`graph.sparql.check_query`) missed cannot reach out.
+runs in a worker process that can be killed (plumbing: :mod:`graph.workers`). Workers open an
+immutable read-only checkpoint of the store (the writer keeps the live one), copy it into memory
+in the background, run under an address-space limit and, where the kernel allows it, without
+network access, so even a query the guard (:func:`graph.sparql.check_query`) missed cannot reach
+out.
+
+**Lanes.** A runaway query holds a worker for the whole time limit. So that a few of them cannot
+starve everyone else, ``light_workers`` of the workers are kept for queries the caller marks
+light (estimated cheap, :mod:`graph.cost`); heavy queries use only the others, and one client may
+hold at most ``heavy_per_client`` of those at a time. Callers that find no eligible worker wait
+in one queue, first come first served among those a freed worker may serve
+(docs/decisions/20261205-runaway-queries.md).
+
+The pool lives on one event loop (every method is called from it); the only threads are for what
+blocks: starting a process, and killing one.
 """
 
 from __future__ import annotations
@@ -15,20 +26,18 @@ import contextlib
 import ctypes
 import itertools
 import logging
-import multiprocessing
 import os
-import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rdflib import URIRef
 
+from graph.checkpoints import Checkpoint
 from graph.errors import (
     ActorGraphError,
     EndpointBusy,
@@ -38,10 +47,15 @@ from graph.errors import (
     StoreUnavailable,
 )
 from graph.store import QueryKind, RDFFormat, ResultsFormat, Store
+from graph.workers import Died, Limits, Worker, apply_limits, context
 
-__all__ = ["QueryPool"]
+__all__ = ["Lane", "QueryPool"]
 
 log = logging.getLogger("actorgraph")
+
+Lane = Literal["light", "any"]
+#: Bytes of memory per triple of an in-memory copy (measured: ≈ 0.7 GB per million triples).
+_BYTES_PER_TRIPLE = 750
 
 
 # ------------------------------------------------------------------------------------ workers
@@ -67,44 +81,26 @@ _ERRORS: dict[str, type[ActorGraphError]] = {
 }
 
 
-def _isolate_network() -> bool:
-    """Move this process into an empty network namespace (Linux), so no query can reach out.
-
-    Defence in depth behind the guard; best effort (needs CAP_SYS_ADMIN or user namespaces).
-    """
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        clone_newnet, clone_newuser = 0x40000000, 0x10000000
-        if libc.unshare(clone_newnet) == 0:
-            return True
-        return bool(libc.unshare(clone_newuser | clone_newnet) == 0)
-    except (OSError, AttributeError):
-        return False
-
-
 def _error(exc: Exception) -> _Reply:
     if isinstance(exc, ActorGraphError):
         line, column = getattr(exc, "line", None), getattr(exc, "column", None)
         return ("error", type(exc).__name__, exc.message, line, column)
-    return (
-        "error",
-        "StoreUnavailable",
-        f"the query failed: {type(exc).__name__}: {exc}",
-        None,
-        None,
-    )
+    log.warning("query worker: %s: %s", type(exc).__name__, exc)  # the details stay in the log
+    return ("error", "StoreUnavailable", f"the query failed ({type(exc).__name__})", None, None)
 
 
 class _Engine:
     """What a worker answers from: its checkpoint on disk at once, then a copy of it in memory.
 
     The copy is made by a background thread (queries keep being answered from disk meanwhile)
-    when the checkpoint holds at most ``memory_max`` triples, and is swapped in whole. ``flag``
-    (shared with the parent) says which one answers: 1 memory, 0 disk.
+    when the checkpoint holds at most ``memory_max`` triples and the copy fits well inside the
+    worker's memory limit, and is swapped in whole. ``flag`` (shared with the parent) says which
+    one answers: 1 memory, 0 disk.
     """
 
-    def __init__(self, memory_max: int, flag: ctypes.c_byte) -> None:
+    def __init__(self, memory_max: int, memory_limit_mb: int | None, flag: ctypes.c_byte) -> None:
         self.memory_max = memory_max
+        self.memory_limit = None if memory_limit_mb is None else memory_limit_mb * 1024 * 1024
         self.flag = flag
         self.store: Store | None = None
         self.generation = 0
@@ -130,12 +126,15 @@ class _Engine:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
         try:
             size = len(disk)
-            if size > self.memory_max:
+            fits = self.memory_limit is None or size * _BYTES_PER_TRIPLE < self.memory_limit // 2
+            if size > self.memory_max or not fits:
                 log.info(
-                    "query worker: %s holds %d triples (> %d): answering from disk",
+                    "query worker: %s holds %d triples (cap %d, memory limit %s): answering "
+                    "from disk",
                     disk.path,
                     size,
                     self.memory_max,
+                    self.memory_limit,
                 )
                 return
             # a newer checkpoint (a write) stops this copy: its own copy starts at once
@@ -156,11 +155,17 @@ class _Engine:
         )
 
 
-def _worker_main(conn: Connection, checkpoint: str, memory_max: int, flag: ctypes.c_byte) -> None:
+def _worker_main(
+    conn: Connection,
+    checkpoint: str,
+    memory_max: int,
+    flag: ctypes.c_byte,
+    limits: Limits,
+    functions: Mapping[str, Callable[..., Any]] | None,
+) -> None:
     """A worker: open the checkpoint read-only, then answer requests until told to stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us; Ctrl-C is for it
-    isolated = _isolate_network()
-    engine = _Engine(memory_max, flag)
+    isolated = apply_limits(limits)
+    engine = _Engine(memory_max, limits.memory_mb, flag)
     try:
         ready = engine.open(checkpoint, isolated)
     except Exception as exc:
@@ -179,12 +184,25 @@ def _worker_main(conn: Connection, checkpoint: str, memory_max: int, flag: ctype
                 conn.send(engine.open(message[1], isolated))
             else:
                 assert engine.store is not None
-                conn.send(_answer(engine.store, message[1]))
+                conn.send(_answer(engine.store, message[1], functions))
+        except MemoryError:
+            conn.send(
+                (
+                    "error",
+                    "QueryRefused",
+                    f"the query needs more memory than a query may use ({limits.memory_mb} MB, "
+                    "setting ACTORGRAPH_QUERY_MEMORY_LIMIT_MB): narrow it, or add LIMIT",
+                    None,
+                    None,
+                )
+            )
         except Exception as exc:  # a failure comes back as data and the worker lives on
             conn.send(_error(exc))
 
 
-def _answer(store: Store, request: _Request) -> _Reply:
+def _answer(
+    store: Store, request: _Request, functions: Mapping[str, Callable[..., Any]] | None
+) -> _Reply:
     result = store.query(
         request.query,
         default_graphs=None
@@ -194,6 +212,7 @@ def _answer(store: Store, request: _Request) -> _Reply:
         if request.named_graphs is None
         else [URIRef(g) for g in request.named_graphs],
         base_iri=request.base_iri,
+        functions=functions,
     )
     family, _, name = request.fmt.partition(".")
     fmt: ResultsFormat | RDFFormat = (RDFFormat if family == "RDFFormat" else ResultsFormat)[name]
@@ -233,136 +252,157 @@ def _decode(reply: _Reply) -> tuple[bytes, str]:
     raise _ERRORS.get(kind, StoreUnavailable)(message)
 
 
-def _fail(waiter: asyncio.Future[_Worker]) -> None:
-    if not waiter.done():
-        waiter.set_exception(StoreUnavailable("the query pool is closed"))
+# --------------------------------------------------------------------------------- the pool
+@dataclass(eq=False)
+class _Slot:
+    """A live worker and what the pool knows of it."""
 
-
-def _worker_died() -> StoreUnavailable:
-    return StoreUnavailable("the query worker died while running the query; try again")
-
-
-async def _readable(conn: Connection, timeout: float) -> None:
-    """Wait until ``conn`` has something to read; ``TimeoutError`` after ``timeout`` seconds."""
-    if conn.poll(0):
-        return
-    loop = asyncio.get_running_loop()
-    ready = loop.create_future()
-    fd = conn.fileno()
-
-    def wake() -> None:
-        if not ready.done():
-            ready.set_result(None)
-
-    loop.add_reader(fd, wake)
-    try:
-        await asyncio.wait_for(ready, timeout)
-    finally:
-        loop.remove_reader(fd)
-        # uvloop (libuv's uv_poll_init) leaves the descriptor non-blocking, and Connection.recv
-        # of a reply larger than one read would then fail half-way with BlockingIOError.
-        os.set_blocking(fd, True)
+    worker: Worker
+    checkpoint: Checkpoint  # the one it has open (a reference held for it)
+    lane: Lane
+    isolated: bool
+    in_memory: ctypes.c_byte
+    heavy: bool = False  # what it runs now
+    client: str | None = None
+    broken: str | None = None  # why it must be killed instead of reused
+    pending: float | None = None  # a reply is still due by this monotonic time (abandoned query)
 
 
 @dataclass(eq=False)
-class _Worker:
-    process: BaseProcess
-    conn: Connection
-    checkpoint: Path
-    isolated: bool
-    in_memory: ctypes.c_byte
+class _Waiter:
+    future: asyncio.Future[_Slot]
+    heavy: bool
+    client: str | None
 
 
 class QueryPool:
     """Worker processes that run public SPARQL queries under a wall-clock limit.
 
-    Each worker opens the read-only checkpoint ``checkpoint`` (made by ``Store.checkpoint``).
-    :meth:`run` sends a query to an idle worker; a worker that runs past ``timeout`` is killed
-    (SIGKILL) and replaced, and the caller gets :class:`QueryTimeout` before any byte was sent.
-    A slow query holds one worker only; when every worker stays busy for ``wait``, callers get
-    :class:`EndpointBusy`. Workers come from a ``forkserver`` (never ``fork``: this process holds
-    RocksDB and threads).
+    Create it, then ``await pool.start()`` (or ``async with QueryPool(...) as pool``), on the
+    event loop that will use it. :meth:`run` sends a query to a free worker; a worker that runs
+    past ``timeout`` is killed (SIGKILL) and replaced, and the caller gets
+    :class:`QueryTimeout` before any byte was sent. When no eligible worker frees up within
+    ``wait``, callers get :class:`EndpointBusy`.
 
     Parameters
     ----------
-    checkpoint : a checkpoint directory no process writes to.
+    checkpoint : the checkpoint the workers open (the pool takes a reference of its own).
     workers : how many queries may run at once.
+    light_workers : of those, how many only light queries may use (the lane kept free for them).
     timeout : seconds a query may run.
     wait : seconds a caller may wait for a free worker (default: ``timeout``).
+    heavy_per_client : heavy queries one client may run at once (default: no cap).
     memory_max_triples : workers copy a checkpoint of at most this many triples into memory
         (in the background; they answer from disk until the copy is whole) — 0: never.
-
-    Raises
-    ------
-    StoreUnavailable : no worker could open the checkpoint.
+    memory_limit_mb : each worker's address-space limit (a query past it fails alone).
+    functions : SPARQL extension functions by IRI (module-level callables, run in the workers).
     """
 
     def __init__(
         self,
-        checkpoint: Path,
+        checkpoint: Checkpoint,
         *,
         workers: int,
         timeout: float,
+        light_workers: int = 0,
         wait: float | None = None,
+        heavy_per_client: int | None = None,
         memory_max_triples: int = 0,
+        memory_limit_mb: int | None = None,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("a QueryPool needs at least one worker")
+        if not 0 <= light_workers < workers:
+            raise ValueError("light_workers must leave at least one worker for heavy queries")
+        self.workers = workers
+        self.light_workers = light_workers
         self.timeout = timeout
-        self.memory_max_triples = memory_max_triples
         self.wait = timeout if wait is None else wait
-        self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["graph.pool"])
-        self._cond = threading.Condition()
-        self._checkpoint = Path(checkpoint)
-        self._workers: set[_Worker] = set()
-        self._idle: list[_Worker] = []
-        # callers of arun waiting for a worker, first come first served (handed one directly)
-        self._waiters: collections.deque[asyncio.Future[_Worker]] = collections.deque()
-        self._starting: dict[int, Path] = {}
+        self.heavy_per_client = heavy_per_client
+        self.memory_max_triples = memory_max_triples
+        self.limits = Limits(memory_mb=memory_limit_mb)
+        self.functions = dict(functions or {})
+        self._ctx = context()
+        self._checkpoint = checkpoint.acquire()
+        self._slots: set[_Slot] = set()
+        self._idle: list[_Slot] = []
+        self._waiters: collections.deque[_Waiter] = collections.deque()
+        self._heavy: collections.Counter[str | None] = collections.Counter()  # by client
+        self._starting = 0
+        self._tasks: set[asyncio.Task[None]] = set()
         self._ids = itertools.count()
         self._graphs: frozenset[str] = frozenset()
         self._closed = False
-        starters = [threading.Thread(target=self._start_one, daemon=True) for _ in range(workers)]
-        for t in starters:
-            t.start()
-        for t in starters:
-            t.join()
-        if not self._workers:
-            raise StoreUnavailable(f"no query worker could open the checkpoint {self._checkpoint}")
+        self._started = False
 
     # ---------------------------------------------------------------------------- public
+    async def start(self) -> None:
+        """Start the workers and wait until each has opened the checkpoint.
+
+        Raises
+        ------
+        StoreUnavailable : no worker could open the checkpoint.
+        """
+        self._started = True
+        light: list[Lane] = ["light"] * self.light_workers
+        other: list[Lane] = ["any"] * (self.workers - self.light_workers)
+        lanes = light + other
+        await asyncio.gather(*(self._start_one(lane) for lane in lanes))
+        if not self._slots:
+            await self.close()
+            raise StoreUnavailable(
+                f"no query worker could open the checkpoint {self._checkpoint.path}; "
+                "see the server log"
+            )
+
+    async def __aenter__(self) -> QueryPool:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
     @property
     def graphs(self) -> frozenset[str]:
         """The named graphs of the checkpoint the workers answer from."""
         return self._graphs
 
     @property
-    def checkpoint(self) -> Path:
+    def checkpoint(self) -> Checkpoint:
         return self._checkpoint
 
     @property
     def isolated(self) -> bool:
         """Whether every worker runs without network access (the guard's safety net)."""
-        with self._cond:
-            return bool(self._workers) and all(w.isolated for w in self._workers)
+        return bool(self._slots) and all(s.isolated for s in self._slots)
 
     @property
     def in_memory(self) -> int:
         """How many workers answer from an in-memory copy of the checkpoint (the rest: disk)."""
-        with self._cond:
-            return sum(1 for w in self._workers if w.in_memory.value)
+        return sum(1 for s in list(self._slots) if s.in_memory.value)
 
     @property
     def pids(self) -> list[int]:
         """Process ids of the live workers (for monitoring and tests)."""
-        with self._cond:
-            return sorted(w.process.pid for w in self._workers if w.process.pid is not None)
+        return sorted(s.worker.pid for s in list(self._slots) if s.worker.pid is not None)
 
-    def run(
+    @property
+    def idle(self) -> int:
+        """Workers waiting for a query."""
+        return len(self._idle)
+
+    @property
+    def waiting(self) -> int:
+        """Callers queued for a worker."""
+        return len(self._waiters)
+
+    async def run(
         self,
         query: str,
         *,
+        heavy: bool = False,
+        client: str | None = None,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         result_format: ResultsFormat | RDFFormat = ResultsFormat.JSON,
@@ -371,151 +411,87 @@ class QueryPool:
     ) -> tuple[bytes, str]:
         """Run ``query`` in a worker; return the serialised result and its media type.
 
-        ``default_graphs``/``named_graphs`` set the dataset (``None``: the union of all graphs as
-        the default graph, every graph named). ``result_format`` is used when it fits the query
-        form; otherwise the form's default (SPARQL JSON, Turtle) is, and the media type says so.
+        ``heavy`` keeps it off the light lane; ``client`` names who asks (for the per-client cap
+        on heavy queries). ``default_graphs``/``named_graphs`` set the dataset (``None``: the
+        union of all graphs as the default graph, every graph named). ``result_format`` is used
+        when it fits the query form; otherwise the form's default (SPARQL JSON, Turtle) is, and
+        the media type says so. If the caller is cancelled mid-query, the worker's reply is
+        collected in the background so that the worker goes back to work clean.
 
         Raises
         ------
         InvalidInput : a syntax error, with line and column.
-        QueryRefused : the result has more than ``max_rows`` rows (or triples).
+        QueryRefused : the result has more than ``max_rows`` rows (or triples), or the query
+            made the engine crash or run out of memory (it would again: a bad query).
         QueryTimeout : the query ran past the time limit; it was stopped.
-        EndpointBusy : every worker stayed busy for ``wait`` seconds.
-        StoreUnavailable : the pool is closed, or a worker died.
+        EndpointBusy : no eligible worker came free within ``wait`` seconds.
+        StoreUnavailable : the pool is closed, or the worker was stopped from outside.
         """
         request = _request(query, default_graphs, named_graphs, result_format, max_rows, base_iri)
-        worker: _Worker | None = self._acquire()
-        assert worker is not None
+        async with self.checkout(heavy=heavy, client=client) as slot:
+            started = time.monotonic()
+            try:
+                slot.worker.send(("query", request))
+                reply: _Reply = await slot.worker.receive(self.timeout)
+            except TimeoutError:
+                slot.broken = "timed out"
+                raise self._timeout() from None
+            except Died as exc:
+                slot.broken = str(exc)
+                raise self._death(exc) from None
+            except BaseException:  # cancelled while the worker runs: its reply is still due
+                slot.pending = started + self.timeout
+                raise
+        return _decode(reply)
+
+    @asynccontextmanager
+    async def checkout(
+        self, *, heavy: bool = False, client: str | None = None
+    ) -> AsyncIterator[_Slot]:
+        """A free worker for one query, given back (or replaced) when the block ends.
+
+        Raises :class:`EndpointBusy` when none comes free within ``wait`` seconds and
+        :class:`StoreUnavailable` when the pool is closed.
+        """
+        slot = await self._acquire(heavy, client)
         try:
-            worker.conn.send(("query", request))
-            if not worker.conn.poll(self.timeout):
-                self._discard(worker, "timed out")
-                worker = None
-                raise self._timeout()
-            reply: _Reply = worker.conn.recv()
-        except (EOFError, OSError) as exc:
-            if worker is not None:
-                self._discard(worker, f"died ({exc})")
-                worker = None
-            raise _worker_died() from exc
+            yield slot
         finally:
-            if worker is not None:
-                self._release(worker)
-        return _decode(reply)
+            self._give_back(slot)
 
-    async def arun(
-        self,
-        query: str,
-        *,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        result_format: ResultsFormat | RDFFormat = ResultsFormat.JSON,
-        max_rows: int = 10_000,
-        base_iri: str | None = None,
-    ) -> tuple[bytes, str]:
-        """:meth:`run` for an event loop: waits on the worker's pipe, not in a thread.
+    async def switch(self, checkpoint: Checkpoint) -> None:
+        """Answer later queries from ``checkpoint``: idle workers reopen now, busy ones when
+        their query ends. Returns at once; each worker lets go of the old checkpoint when it has
+        reopened (its last user deletes it)."""
+        if checkpoint is self._checkpoint or self._closed:
+            return
+        old, self._checkpoint = self._checkpoint, checkpoint.acquire()
+        old.release()
+        idle, self._idle = self._idle, []
+        for slot in idle:
+            self._give_back(slot)
 
-        Why: a request to the public endpoint is mostly waiting for a worker, and handing that
-        wait to a thread pool cost more than the typical query itself (a fraction of a
-        millisecond each way). Only the rare slow paths (every worker busy, a worker to kill or
-        to reopen on a new checkpoint) go to a thread. If the caller is cancelled mid-query, a
-        thread collects the worker's reply so that the worker goes back to idle clean.
+    async def close(self) -> None:
+        """Stop every worker (politely, then SIGKILL); queued callers fail at once."""
+        if self._closed:
+            return
+        self._closed = True
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.future.done():
+                waiter.future.set_exception(StoreUnavailable("the query pool is closed"))
+        slots, self._idle = list(self._slots), []
+        self._slots.clear()
+        if slots:
+            await asyncio.to_thread(_stop_all, [s.worker for s in slots])
+        for slot in slots:
+            slot.checkpoint.release()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._checkpoint.release()
 
-        Raises the same errors as :meth:`run`.
-        """
-        request = _request(query, default_graphs, named_graphs, result_format, max_rows, base_iri)
-        worker = self._try_acquire() or await self._acquire_async()
-        started = time.monotonic()
-        try:
-            worker.conn.send(("query", request))
-            await _readable(worker.conn, self.timeout)
-            reply: _Reply = worker.conn.recv()
-        except TimeoutError:
-            await asyncio.to_thread(self._discard, worker, "timed out")
-            raise self._timeout() from None
-        except (EOFError, OSError) as exc:
-            await asyncio.to_thread(self._discard, worker, f"died ({exc})")
-            raise _worker_died() from exc
-        except BaseException:  # cancelled while the worker runs: collect its reply elsewhere
-            left = max(0.0, self.timeout - (time.monotonic() - started))
-            threading.Thread(target=self._drain, args=(worker, left), daemon=True).start()
-            raise
-        if worker.checkpoint == self._checkpoint:
-            self._release(worker)
-        else:  # reopening on a new checkpoint takes tens of milliseconds
-            await asyncio.to_thread(self._release, worker)
-        return _decode(reply)
-
-    def switch(self, checkpoint: Path, *, wait: bool = True) -> Path | None:
-        """Answer later queries from ``checkpoint``; return the old one.
-
-        Idle workers reopen at once, busy ones when their query ends. With ``wait``, returns
-        once no worker uses the old checkpoint (so the caller may delete it), or ``None`` when
-        it is still open after a grace period; without, returns at once (see :meth:`in_use`).
-        Returns ``None`` when ``checkpoint`` is already current.
-        """
-        new = Path(checkpoint)
-        with self._cond:
-            old = self._checkpoint
-            if new == old:
-                return None
-            self._checkpoint = new
-            idle, self._idle = self._idle, []
-        for worker in idle:
-            self._release(worker)  # reopens on the new checkpoint, then back to idle
-        if not wait:
-            return old
-        deadline = time.monotonic() + 2 * self.timeout + 30
-        with self._cond:
-            while self._uses(old):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    log.warning("checkpoint %s is still in use; leaving it in place", old)
-                    return None
-                self._cond.wait(remaining)
-        return old
-
-    def in_use(self, checkpoint: Path) -> bool:
-        """Whether a worker still has ``checkpoint`` open (or is opening it)."""
-        with self._cond:
-            return self._uses(Path(checkpoint))
-
-    def _uses(self, checkpoint: Path) -> bool:
-        return (
-            checkpoint == self._checkpoint
-            or any(w.checkpoint == checkpoint for w in self._workers)
-            or checkpoint in self._starting.values()
-        )
-
-    def close(self) -> None:
-        """Stop every worker (politely, then SIGKILL)."""
-        with self._cond:
-            self._closed = True
-            workers = list(self._workers)
-            self._workers.clear()
-            self._idle.clear()
-            waiters, self._waiters = list(self._waiters), collections.deque()
-            self._cond.notify_all()
-        for waiter in waiters:  # callers of arun still queued: tell them now
-            with contextlib.suppress(RuntimeError):  # their loop may be closed already
-                waiter.get_loop().call_soon_threadsafe(_fail, waiter)
-        for worker in workers:
-            with contextlib.suppress(OSError, ValueError):
-                worker.conn.send(None)
-        for worker in workers:
-            worker.process.join(timeout=1)
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join(timeout=1)
-            worker.conn.close()
-
-    def __enter__(self) -> QueryPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # ---------------------------------------------------------------------------- workers
+    # ---------------------------------------------------------------------------- errors
     def _timeout(self) -> QueryTimeout:
         return QueryTimeout(
             f"the query ran longer than {self.timeout:g} s and was stopped "
@@ -524,158 +500,229 @@ class QueryPool:
 
     def _busy(self) -> EndpointBusy:
         return EndpointBusy(
-            f"every query worker stayed busy for {self.wait:g} s; try again shortly"
+            f"no query worker came free within {self.wait:g} s (others run long queries); "
+            "try again shortly"
         )
 
-    def _try_acquire(self) -> _Worker | None:
-        """An idle worker at once, or ``None`` (without waiting)."""
-        with self._cond:
-            if self._closed:
-                raise StoreUnavailable("the query pool is closed")
-            return self._idle.pop() if self._idle else None
+    def _death(self, exc: Died) -> ActorGraphError:
+        log.warning("query %s", exc)
+        if exc.crashed:
+            limit = self.limits.memory_mb
+            return QueryRefused(
+                "the query engine crashed on this query: it needs more memory than a query may "
+                f"use ({limit} MB, setting ACTORGRAPH_QUERY_MEMORY_LIMIT_MB) or nests too deeply; "
+                "it would again, so narrow it (fewer patterns, LIMIT)"
+            )
+        if exc.out_of_cpu:
+            return self._timeout()
+        return StoreUnavailable(
+            "the query worker was stopped from outside while running the query (perhaps the "
+            "machine ran short of memory); try again"
+        )
 
-    async def _acquire_async(self) -> _Worker:
-        """:meth:`_acquire` without blocking the loop: queue up and be handed the next free
-        worker (first come, first served), or :class:`EndpointBusy` after ``wait`` seconds."""
-        waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
-        with self._cond:
-            if self._closed:
-                raise StoreUnavailable("the query pool is closed")
-            if self._idle:
-                return self._idle.pop()
-            if not self._workers and not self._starting:
-                raise StoreUnavailable("no query worker is running; see the server log")
-            self._waiters.append(waiter)
+    # --------------------------------------------------------------------------- scheduling
+    def _eligible(self, slot: _Slot, heavy: bool, client: str | None) -> bool:
+        if not heavy:
+            return True
+        if slot.lane == "light":
+            return False
+        cap = self.heavy_per_client
+        return cap is None or self._heavy[client] < cap
+
+    def _take(self, heavy: bool, client: str | None) -> _Slot | None:
+        """An idle eligible worker, light-lane ones first for light queries."""
+        candidates = [s for s in self._idle if self._eligible(s, heavy, client)]
+        if not candidates:
+            return None
+        slot = min(candidates, key=lambda s: s.lane != "light")
+        self._idle.remove(slot)
+        self._hold(slot, heavy, client)
+        return slot
+
+    def _hold(self, slot: _Slot, heavy: bool, client: str | None) -> None:
+        slot.heavy, slot.client = heavy, client
+        if heavy:
+            self._heavy[client] += 1
+
+    def _unhold(self, slot: _Slot) -> None:
+        if slot.heavy:
+            self._heavy[slot.client] -= 1
+            if self._heavy[slot.client] <= 0:
+                del self._heavy[slot.client]
+        slot.heavy, slot.client = False, None
+
+    async def _acquire(self, heavy: bool, client: str | None) -> _Slot:
+        if self._closed:
+            raise StoreUnavailable("the query pool is closed")
+        slot = self._take(heavy, client)
+        if slot is not None:
+            return slot
+        if not self._slots and not self._starting:
+            raise StoreUnavailable("no query worker is running; see the server log")
+        waiter = _Waiter(asyncio.get_running_loop().create_future(), heavy, client)
+        self._waiters.append(waiter)
         try:
-            return await asyncio.wait_for(waiter, self.wait)
-        except TimeoutError:
-            raise self._busy() from None
-        finally:
-            with self._cond, contextlib.suppress(ValueError):
+            async with asyncio.timeout(self.wait):
+                return await waiter.future
+        except BaseException as exc:
+            with contextlib.suppress(ValueError):
                 self._waiters.remove(waiter)
+            future = waiter.future
+            if future.done() and not future.cancelled() and future.exception() is None:
+                # Handed a worker in the same loop iteration in which we were cancelled or
+                # timed out (Python 3.12+ raises here with the result set): pass it on.
+                self._give_back(future.result())
+            if isinstance(exc, TimeoutError):
+                raise self._busy() from None
+            raise
 
-    def _hand_over(self, waiter: asyncio.Future[_Worker], worker: _Worker) -> None:
-        """In the waiter's loop: give it the worker, or — gone meanwhile — pass the worker on."""
-        if waiter.done():
-            self._release(worker)
+    def _give_back(self, slot: _Slot) -> None:
+        """The end of a checkout: kill, drain, reopen, or hand the worker to the next caller."""
+        self._unhold(slot)
+        if self._closed or slot not in self._slots:
+            return
+        if slot.broken is not None:
+            self._slots.discard(slot)
+            self._starting += 1  # its replacement: callers wait for it rather than fail
+            self._spawn_task(self._replace(slot))
+        elif slot.pending is not None:
+            self._spawn_task(self._drain(slot))
+        elif slot.checkpoint is not self._checkpoint:
+            self._spawn_task(self._reopen(slot))
         else:
-            waiter.set_result(worker)
+            self._dispatch(slot)
 
-    def _drain(self, worker: _Worker, timeout: float) -> None:
-        """Wait for the reply of a query nobody waits for any more, then free the worker."""
-        try:
-            if worker.conn.poll(timeout):
-                worker.conn.recv()
-                self._release(worker)
+    def _dispatch(self, slot: _Slot) -> None:
+        for waiter in list(self._waiters):
+            if waiter.future.done():
+                self._waiters.remove(waiter)
+                continue
+            if self._eligible(slot, waiter.heavy, waiter.client):
+                self._waiters.remove(waiter)
+                self._hold(slot, waiter.heavy, waiter.client)
+                waiter.future.set_result(slot)
                 return
-            why = "timed out (abandoned query)"
-        except (EOFError, OSError) as exc:
-            why = f"died ({exc})"
-        self._discard(worker, why)
+        self._idle.append(slot)
 
-    def _acquire(self) -> _Worker:
-        deadline = time.monotonic() + self.wait
-        with self._cond:
-            while not self._idle:
-                if self._closed:
-                    raise StoreUnavailable("the query pool is closed")
-                if not self._workers and not self._starting:
-                    raise StoreUnavailable("no query worker is running; see the server log")
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise self._busy()
-                self._cond.wait(remaining)
-            return self._idle.pop()
+    def _spawn_task(self, coroutine: Any) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-    def _release(self, worker: _Worker) -> None:
-        """Back to idle, reopening first if the pool has switched checkpoints meanwhile."""
-        while worker.checkpoint != self._checkpoint:
-            target = self._checkpoint
+    # -------------------------------------------------------------------- worker lifecycle
+    async def _drain(self, slot: _Slot) -> None:
+        """Collect the reply of a query nobody waits for any more, then reuse the worker."""
+        assert slot.pending is not None
+        left = max(0.0, slot.pending - time.monotonic())
+        slot.pending = None
+        try:
+            await slot.worker.receive(left)
+        except TimeoutError:
+            slot.broken = "timed out (abandoned query)"
+        except Died as exc:
+            slot.broken = str(exc)
+        self._give_back(slot)
+
+    async def _reopen(self, slot: _Slot) -> None:
+        """Point a free worker at the pool's current checkpoint, then give it back."""
+        while slot.broken is None and slot.checkpoint is not self._checkpoint and not self._closed:
+            target = self._checkpoint.acquire()
             try:
-                worker.conn.send(("open", str(target)))
-                if not worker.conn.poll(60):
-                    raise OSError("no answer within 60 s")
-                reply = worker.conn.recv()
+                slot.worker.send(("open", str(target.path)))
+                reply = await slot.worker.receive(60)
                 if reply[0] != "ready":
                     raise OSError(reply[2])
-            except (EOFError, OSError) as exc:
-                self._discard(worker, f"could not open {target}: {exc}")
-                return
-            with self._cond:
-                worker.checkpoint = target
-                if target == self._checkpoint:
-                    self._graphs = frozenset(reply[3])
-                self._cond.notify_all()
-        with self._cond:
-            if self._closed or worker not in self._workers:
-                return
-            while self._waiters:
-                waiter = self._waiters.popleft()
-                if not waiter.done():
-                    waiter.get_loop().call_soon_threadsafe(self._hand_over, waiter, worker)
-                    return
-            self._idle.append(worker)
-            self._cond.notify_all()
+            except (TimeoutError, Died, OSError) as exc:
+                target.release()
+                slot.broken = f"could not open {target.path}: {exc}"
+                break
+            slot.checkpoint.release()
+            slot.checkpoint = target
+            if target is self._checkpoint:
+                self._graphs = frozenset(reply[3])
+        if self._closed:
+            return
+        self._give_back(slot)
 
-    def _start_one(self) -> None:
-        """Start a worker on the current checkpoint and wait until it is ready (own thread)."""
-        key = next(self._ids)
-        with self._cond:
-            if self._closed:
-                return
-            checkpoint = self._checkpoint
-            self._starting[key] = checkpoint
-        worker: _Worker | None = None
-        graphs: list[str] = []
+    async def _replace(self, slot: _Slot) -> None:
+        log.warning("query worker %s %s; replacing it", slot.worker.name, slot.broken)
         try:
-            parent, child = self._ctx.Pipe(duplex=True)
-            in_memory = self._ctx.Value("b", 0, lock=False)
-            process = self._ctx.Process(
-                target=_worker_main,
-                args=(child, str(checkpoint), self.memory_max_triples, in_memory),
-                name=f"actorgraph-query-{key}",
-                daemon=True,
-            )
-            process.start()
-            child.close()
-            if not parent.poll(60):
-                process.kill()
-                raise OSError("the worker did not start within 60 s")
-            reply = parent.recv()
-            if reply[0] != "ready":
-                process.join(timeout=5)
-                raise OSError(reply[2])
-            worker = _Worker(process, parent, checkpoint, bool(reply[2]), in_memory)
-            graphs = reply[3]
-            if not worker.isolated:
-                log.warning(
-                    "query worker %s keeps network access; the query guard stands alone", key
-                )
-        except (EOFError, OSError) as exc:
-            if not self._closed:  # at shutdown the checkpoint may be gone already
-                log.error("could not start a query worker on %s: %s", checkpoint, exc)
-        with self._cond:
-            self._starting.pop(key, None)
-            if worker is not None and self._closed:
-                worker.process.kill()
-                worker = None
-            if worker is not None:
-                self._workers.add(worker)
-                if checkpoint == self._checkpoint:
-                    self._graphs = frozenset(graphs)
-            self._cond.notify_all()
-        if worker is not None:
-            self._release(worker)
+            await asyncio.to_thread(slot.worker.kill)
+        finally:
+            slot.checkpoint.release()
+            self._starting -= 1
+        if not self._closed:
+            await self._start_one(slot.lane)
+        else:
+            self._fail_waiters_if_empty()
 
-    def _discard(self, worker: _Worker, why: str) -> None:
-        """Kill a worker (SIGKILL) and start its replacement in the background."""
-        log.warning("query worker %s %s; replacing it", worker.process.name, why)
-        worker.process.kill()
-        worker.process.join(timeout=5)
-        worker.conn.close()
-        with self._cond:
-            self._workers.discard(worker)
-            closed = self._closed
-            self._cond.notify_all()
-        if not closed:
-            threading.Thread(target=self._start_one, daemon=True).start()
+    async def _start_one(self, lane: Lane) -> None:
+        """Start a worker on the current checkpoint; give it out once it is ready."""
+        if self._closed:
+            return
+        checkpoint = self._checkpoint.acquire()
+        name = f"actorgraph-query-{next(self._ids)}"
+        in_memory = self._ctx.Value("b", 0, lock=False)
+        self._starting += 1
+        worker: Worker | None = None
+        try:
+            worker, reply = await asyncio.to_thread(
+                self._spawn, name, str(checkpoint.path), in_memory
+            )
+        except (Died, OSError, TimeoutError) as exc:
+            if not self._closed:  # at shutdown the checkpoint may be gone already
+                log.error("could not start a query worker on %s: %s", checkpoint.path, exc)
+            reply = None
+        finally:
+            self._starting -= 1
+        if worker is None or reply is None or self._closed:
+            checkpoint.release()
+            if worker is not None:
+                await asyncio.to_thread(worker.kill)
+            self._fail_waiters_if_empty()
+            return
+        slot = _Slot(worker, checkpoint, lane, bool(reply[2]), in_memory)
+        if not slot.isolated:
+            log.warning("query worker %s keeps network access; the guard stands alone", name)
+        self._slots.add(slot)
+        if checkpoint is self._checkpoint:
+            self._graphs = frozenset(reply[3])
+        self._give_back(slot)
+
+    def _spawn(self, name: str, checkpoint: str, in_memory: ctypes.c_byte) -> tuple[Worker, _Reply]:
+        worker = Worker.spawn(
+            self._ctx,
+            _worker_main,
+            (checkpoint, self.memory_max_triples, in_memory, self.limits, self.functions or None),
+            name,
+        )
+        try:
+            reply = worker.receive_blocking(60)
+        except BaseException:
+            worker.kill()
+            raise
+        if reply[0] != "ready":
+            worker.kill()
+            raise OSError(reply[2])
+        return worker, reply
+
+    def _fail_waiters_if_empty(self) -> None:
+        if self._slots or self._starting:
+            return
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.future.done():
+                waiter.future.set_exception(
+                    StoreUnavailable("no query worker is running; see the server log")
+                )
+
+
+def _stop_all(workers: list[Worker]) -> None:
+    for worker in workers:
+        with contextlib.suppress(OSError, ValueError):
+            worker.conn.send(None)
+    deadline = time.monotonic() + 1
+    for worker in workers:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
+        worker.kill()
