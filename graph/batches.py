@@ -55,6 +55,7 @@ triple the store already holds in another lexical form counts as repeated, not n
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import secrets
 import uuid
@@ -84,6 +85,7 @@ from graph.namespaces import (
     XSD,
     graph_iri,
 )
+from graph.payloads import check_rdf
 from graph.query import canned
 from graph.store import RDFFormat, Store, Triple, load_rdf
 from graph.validate import AGS, Report, Result, load_ontology, load_shapes, validate
@@ -97,6 +99,8 @@ __all__ = [
     "VOID",
     "BatchInfo",
     "Check",
+    "Idempotency",
+    "IdempotencyKeyReused",
     "Retraction",
     "Steward",
     "batch_content",
@@ -107,7 +111,10 @@ __all__ = [
     "list_batches",
     "literal_problem",
     "parse_batch",
+    "replayed_batch",
     "retract_batch",
+    "summary",
+    "write_batch",
 ]
 
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -297,22 +304,38 @@ def _friendlier(exc: InvalidInput, fmt: RDFFormat) -> InvalidInput:
     return InvalidInput(message, source=exc.source, line=exc.line, column=exc.column)
 
 
-def parse_batch(data: bytes, fmt: RDFFormat, *, source: str = "batch") -> Graph:
+def parse_batch(
+    data: bytes,
+    fmt: RDFFormat,
+    *,
+    source: str = "batch",
+    max_depth: int = 64,
+    max_triples: int | None = None,
+) -> Graph:
     """Parse a steward's payload strictly and check that it is instance data.
 
-    Blank nodes are replaced by fresh IRIs under ``id:.well-known/genid/`` (RDF 1.1 skolem IRIs),
-    so that every node of a batch can be validated, found and retracted. Named graphs in TriG,
-    N-Quads or JSON-LD are merged: the batch gets a graph of its own.
+    The bytes are checked before any parser sees them (:func:`graph.payloads.check_rdf`: UTF-8,
+    no DOCTYPE or entities in RDF/XML, no remote JSON-LD context, nesting at most ``max_depth``),
+    and parsing stops at ``max_triples``. Blank nodes are replaced by fresh IRIs under
+    ``id:.well-known/genid/`` (RDF 1.1 skolem IRIs), so that every node of a batch can be
+    validated, found and retracted. Named graphs in TriG, N-Quads or JSON-LD are merged: the batch
+    gets a graph of its own.
 
     Raises
     ------
     InvalidInput
         Malformed RDF (with line and column), an unknown prefix, a relative IRI, an ill-typed
-        literal (with where it is), a remote JSON-LD context, no triples at all, or triples that
-        change the ontology or the store's bookkeeping.
+        literal (with where it is), a remote JSON-LD context, a DOCTYPE, no triples at all, or
+        triples that change the ontology or the store's bookkeeping.
+    LimitExceeded
+        Nested deeper than ``max_depth``, or more than ``max_triples`` triples.
     """
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark, which parsers refuse
+    check_rdf(data, fmt, max_depth=max_depth, source=source)
     try:
-        parsed = load_rdf(data, fmt, source=source, check_literal=literal_problem)
+        parsed = load_rdf(
+            data, fmt, source=source, check_literal=literal_problem, max_triples=max_triples
+        )
     except InvalidInput as exc:
         raise _friendlier(exc, fmt) from None
     if len(parsed) == 0:
@@ -823,7 +846,8 @@ def _audit(
     ]
 
 
-def _summary(what: str, report: Report) -> str:
+def summary(what: str, report: Report) -> str:
+    """``what``, then the first results of the report in words (for an error message)."""
     lines = report.text.splitlines()
     shown = "\n".join(lines[: _SHOWN + 1])
     more = (
@@ -855,21 +879,98 @@ def commit_batch(
     check = check_batch(store, batch)
     if not check.conforms:
         raise ValidationFailed(
-            check.report, _summary("the batch does not conform to the shapes", check.report)
+            check.report, summary("the batch does not conform to the shapes", check.report)
         )
+    counts = {"submitted": check.triples, "new": check.new_triples, "derived": len(check.derived)}
+    return write_batch(
+        store, batch, check.derived, counts, steward=steward, source=source, comment=comment,
+        now=now,
+    )  # fmt: skip
+
+
+def write_batch(
+    store: Store,
+    batch: Graph,
+    derived: Graph,
+    counts: dict[str, int],
+    *,
+    steward: Steward,
+    source: str | None = None,
+    comment: str | None = None,
+    now: dt.datetime | None = None,
+    key: Idempotency | None = None,
+) -> BatchInfo:
+    """Commit a batch that was checked against exactly this state of the store (by
+    :func:`check_batch`, here or in a sandboxed worker on a checkpoint of it): in one
+    transaction, its triples and derived edges into ``id:graph/batch/<id>``, its record into the
+    registry and the audit log. ``key`` records the client's idempotency key with it.
+    """
     now = now or dt.datetime.now(dt.UTC)
     batch_id = _new_id(store, now)
     graph = URIRef(BATCH_GRAPH_PREFIX + batch_id)
     content = Graph()
     for t in batch:
         content.add(t)
-    for t in check.derived:
+    for t in derived:
         content.add(t)
-    counts = {"submitted": check.triples, "new": check.new_triples, "derived": len(check.derived)}
     registry = _registry(graph, steward, now, source, comment, counts, len(content))
+    if key is not None:
+        registry += [
+            (graph, DCTERMS.identifier, Literal(key.key_id)),
+            (graph, DCTERMS.identifier, Literal(key.payload_id)),
+        ]
     audit = _audit(URIRef(f"{AUDIT_PREFIX}{batch_id}/commit"), "commit", graph, steward, now)
     store.add_graphs({graph: content, REGISTRY_GRAPH: registry, AUDIT_GRAPH: audit})
     return get_batch(store, batch_id)  # as the store keeps it (it rewrites times canonically)
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """A client's ``Idempotency-Key`` for a commit, and the payload it came with.
+
+    Recorded with the batch (hashed: the key is the client's, scoped to its token) so that a
+    retry of a commit whose answer was lost returns the batch already committed instead of
+    committing it again under a new id.
+    """
+
+    credential: str
+    key: str
+    payload: bytes
+
+    @property
+    def key_id(self) -> str:
+        digest = hashlib.sha256(f"{self.credential}\n{self.key}".encode()).hexdigest()
+        return f"idempotency-key:{digest}"
+
+    @property
+    def payload_id(self) -> str:
+        return f"payload-sha256:{hashlib.sha256(self.payload).hexdigest()}"
+
+
+def replayed_batch(store: Store, key: Idempotency) -> BatchInfo | None:
+    """The batch committed earlier with this idempotency key, or ``None``.
+
+    Raises
+    ------
+    Conflict
+        The key was used before with a different payload.
+    """
+    result = store.query(canned("batch_by_key"), bindings={"key": Literal(key.key_id)})
+    for row in result.rows():
+        batch_id = str(row["batch"])[len(BATCH_GRAPH_PREFIX) :]
+        if str(row["payload"]) != key.payload_id:
+            raise IdempotencyKeyReused(
+                f"the Idempotency-Key {key.key!r} was used for another payload (batch "
+                f"{batch_id}); use a new key for a new batch"
+            )
+        return get_batch(store, batch_id)
+    return None
+
+
+class IdempotencyKeyReused(Conflict):
+    """An idempotency key sent again with a different payload (422, as the IETF draft says)."""
+
+    title = "Idempotency key reused"
 
 
 def _infos(store: Store, batch: URIRef | None = None) -> list[BatchInfo]:
@@ -968,7 +1069,7 @@ def retract_batch(
     if not report.conforms:
         raise RetractionRefused(
             report,
-            _summary(
+            summary(
                 f"retracting batch {batch_id} would leave data that does not conform (retract "
                 "the batches that build on it first)",
                 report,

@@ -40,6 +40,8 @@ from word order within a clause, which is how news prose states them:
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
@@ -121,10 +123,12 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
             para_speech: _Speech | None = None
             sentences = list(doc.sents)
             per_sentence: list[tuple[Span, list[Mention], _Speech | None]] = []
-            for sent in sentences:
+            found.sort(key=lambda m: m.start)
+            starts = [m.start for m in found]  # a sentence's mentions by bisection: a paragraph
+            for sent in sentences:  # of thousands of sentences was quadratic
                 if is_spam(sent.text):
                     continue
-                ms = [m for m in found if sent.start <= m.start < sent.end]
+                ms = found[bisect_left(starts, sent.start) : bisect_left(starts, sent.end)]
                 ms = self._coreference(doc, sent, ms, quoted, state, minted, para.start)
                 speech = self._speech(doc, sent, ms, quoted)
                 if speech is not None and para_speech is None:
@@ -168,7 +172,11 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
         end = start + len(text.strip())
         actors = [m for m in ms if not m.place]
         found: list[Candidate] = []
-        here = [t for t in triggers if sent.start <= t.start < sent.end]
+        here = triggers[
+            bisect_left(triggers, sent.start, key=lambda t: t.start) : bisect_left(
+                triggers, sent.end, key=lambda t: t.start
+            )
+        ]
         speaker_state = self._state_of(speech.speaker.actor, minted) if speech is not None else None
         own = (
             {speaker_state, *speech.speaker.affiliations} - {None} if speech is not None else set()

@@ -36,6 +36,7 @@ from graph.extract import EXTRACTOR_NAME, EXTRACTOR_VERSION, Extraction
 from graph.extract.events import Candidate
 from graph.extract.gazetteer import slug
 from graph.namespaces import AG, ID, PREFIXES, PROV, RDF, RDFS
+from graph.store import RDFFormat, serialize_graph
 
 __all__ = ["to_annotation", "to_json", "to_rdf", "to_turtle"]
 
@@ -251,7 +252,8 @@ def _run_triples(
 
 def to_turtle(extraction: Extraction, *, include_actors: bool = True) -> str:
     """:func:`to_rdf` serialised as Turtle."""
-    return to_rdf(extraction, include_actors=include_actors).serialize(format="turtle")
+    graph = to_rdf(extraction, include_actors=include_actors)
+    return serialize_graph(graph, RDFFormat.TURTLE).decode("utf-8")
 
 
 def to_json(extraction: Extraction) -> dict[str, Any]:
