@@ -25,6 +25,10 @@ Every edge is backed by an event with its date, its article and the verbatim quo
 * **/actors**, **/paths**, **/events**, **/stats** — lookups with evidence.
 * **/validate**, **/batches** — data stewards validate new triples in the context of the graph,
   commit them as a batch (bearer token), review and retract batches.
+* **/extract** — candidate actors and events from the text of an article.
+
+Every payload, query and text is bounded (size, nesting, time, memory); a request over a limit
+gets a problem+json answer that names the limit and its setting.
 """
 
 
@@ -34,12 +38,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = Runtime.open(settings)
+        runtime = await Runtime.open(settings)  # blocking steps in threads: the loop runs on
         app.state.runtime = runtime
         try:
             yield
         finally:
-            runtime.close()
+            await runtime.close()
 
     app = FastAPI(
         title="actorgraph",

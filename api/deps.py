@@ -2,34 +2,55 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.runtime import Runtime
+from api.errors import (
+    ClientGone,
+    NotAcceptable,
+    PayloadTooLarge,
+    RateLimited,
+    Unauthorized,
+    UnsupportedMediaType,
+    WritesDisabled,
+)
+from api.runtime import Runtime, Snapshot
 from graph.batches import Steward
-from graph.errors import ActorGraphError
 from graph.settings import Settings, steward_token
 from graph.store import RDFFormat, Store
 
 __all__ = [
     "RDF_MEDIA_TYPES",
+    "JobCallerDep",
     "NotAcceptable",
     "PayloadTooLarge",
     "RDFPayload",
     "RDFPayloadDep",
     "RuntimeDep",
     "SettingsDep",
+    "SnapshotDep",
     "StewardDep",
     "StoreDep",
     "Unauthorized",
     "UnsupportedMediaType",
     "WritesDisabled",
+    "client_of",
     "read_body",
+    "until_disconnected",
 ]
+
+T = TypeVar("T")
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -45,27 +66,38 @@ def get_store(request: Request) -> Store:
     return get_runtime(request).store
 
 
+def get_snapshot(request: Request) -> Iterator[Snapshot]:
+    """The version of the graph this request reads, taken once: every dependency and handler of
+    the request that asks for it gets the same one, even if a write publishes a new one
+    meanwhile, and its checkpoint (``snapshot.store``, the path a sandboxed job reads) stays
+    until the request is done."""
+    runtime = get_runtime(request)
+    while True:
+        snapshot = runtime.snapshot
+        try:
+            snapshot.checkpoint.acquire()
+            break
+        except RuntimeError:  # replaced and deleted between the two lines above: the next one
+            continue
+    try:
+        yield snapshot
+    finally:
+        snapshot.checkpoint.release()
+
+
+def client_of(request: Request) -> str:
+    """Who is asking, for per-client limits: the peer's address (uvicorn puts the original
+    client's there when the peer is a trusted proxy: ``--forwarded-allow-ips``)."""
+    return request.client.host if request.client else "unknown"
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
+SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 
 
 # ------------------------------------------------------------------------------------ stewards
-class Unauthorized(ActorGraphError):
-    """No steward token, or a token that is not one of ACTORGRAPH_STEWARD_TOKENS (401)."""
-
-    title = "Unauthorized"
-    status = 401
-    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'Bearer realm="actorgraph"'}
-
-
-class WritesDisabled(ActorGraphError):
-    """The server has no steward tokens, so nothing can be written (403)."""
-
-    title = "Writes are off"
-    status = 403
-
-
 _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="stewardToken",
@@ -110,12 +142,7 @@ def get_steward(
             "this endpoint writes to the graph and needs a steward's token: "
             "send `Authorization: Bearer <token>`"
         )
-    given = credentials.credentials.encode("utf-8")
-    matched: str | None = None
-    for number, entry in enumerate(tokens, start=1):
-        name, secret = steward_token(entry.get_secret_value())
-        if hmac.compare_digest(given, secret.encode("utf-8")) and matched is None:
-            matched = name or f"steward-{number}"
+    matched = _match(tokens_of(get_settings(request)), credentials.credentials)
     if matched is None:
         raise Unauthorized("the bearer token is not a steward's token of this server")
     who = (x_steward or steward or "").strip() or matched
@@ -125,28 +152,107 @@ def get_steward(
 StewardDep = Annotated[Steward, Depends(get_steward)]
 
 
+def tokens_of(settings: Settings) -> list[tuple[str, bytes]]:
+    """The configured tokens as (name, secret)."""
+    out = []
+    for number, entry in enumerate(settings.steward_tokens, start=1):
+        name, secret = steward_token(entry.get_secret_value())
+        out.append((name or f"steward-{number}", secret.encode("utf-8")))
+    return out
+
+
+def _match(tokens: list[tuple[str, bytes]], given: str) -> str | None:
+    """The name of the token ``given`` is, compared in constant time with every token (so the
+    time taken says nothing about which one, or how much of one, matched)."""
+    raw = given.encode("utf-8", errors="replace")
+    matched: str | None = None
+    for name, secret in tokens:
+        if hmac.compare_digest(raw, secret) and matched is None:
+            matched = name
+    return matched
+
+
+# ---------------------------------------------------------------- work for anonymous callers
+class RateLimiter:
+    """A token bucket per client: ``per_minute`` requests a minute, in bursts of up to that.
+
+    In memory and per process (one API process serves a store). At most ``max_clients`` buckets
+    are kept; the least recently seen go first, so a flood of addresses cannot grow it.
+    """
+
+    def __init__(self, per_minute: int, *, max_clients: int = 10_000) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = float(per_minute)
+        self.max_clients = max_clients
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, client: str, now: float | None = None) -> float:
+        """Spend one request of ``client``'s bucket: 0 if allowed, else the seconds until one is
+        available (nothing is spent)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, last = self._buckets.pop(client, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - last) * self.rate)
+            wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+            self._buckets[client] = (tokens - 1 if wait == 0 else tokens, now)
+            while len(self._buckets) > self.max_clients:
+                self._buckets.popitem(last=False)
+            return wait
+
+
+def _limiter(request: Request) -> RateLimiter:
+    state = request.app.state
+    limiter: RateLimiter | None = getattr(state, "job_limiter", None)
+    if limiter is None:
+        limiter = state.job_limiter = RateLimiter(get_settings(request).anonymous_jobs_per_minute)
+    return limiter
+
+
+def job_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str | None:
+    """Who may make the server do work for them (``/validate``, ``/extract``): a steward (by
+    token: no rate limit) or, as ACTORGRAPH_ANONYMOUS_JOBS says, anyone, anyone within a rate per
+    client, or nobody else. Returns the steward's name, or ``None`` for an anonymous caller.
+
+    Raises
+    ------
+    Unauthorized
+        A token that is not a steward's (never silently treated as anonymous), or no token when
+        ACTORGRAPH_ANONYMOUS_JOBS=token.
+    RateLimited
+        An anonymous client over ACTORGRAPH_ANONYMOUS_JOBS_PER_MINUTE.
+    """
+    settings = get_settings(request)
+    if credentials is not None:
+        matched = _match(tokens_of(settings), credentials.credentials)
+        if matched is None:
+            raise Unauthorized("the bearer token is not a steward's token of this server")
+        return matched
+    if settings.anonymous_jobs == "token":
+        raise Unauthorized(
+            "this server does this work for data stewards only (ACTORGRAPH_ANONYMOUS_JOBS=token): "
+            "send `Authorization: Bearer <token>`"
+        )
+    if settings.anonymous_jobs == "rate-limited":
+        wait = _limiter(request).take(client_of(request))
+        if wait > 0:
+            per_minute = settings.anonymous_jobs_per_minute
+            raise RateLimited(
+                f"this client made more than {per_minute} requests a minute to /validate and "
+                f"/extract (ACTORGRAPH_ANONYMOUS_JOBS_PER_MINUTE); try again in {math.ceil(wait)} s, "
+                "or send a steward's token",
+                retry_after=math.ceil(wait),
+            )
+    return None
+
+
+JobCallerDep = Annotated[str | None, Depends(job_caller)]
+
+
 # ------------------------------------------------------------------------------- RDF payloads
-class UnsupportedMediaType(ActorGraphError):
-    """A body whose Content-Type is not an RDF format we read (415)."""
-
-    title = "Unsupported media type"
-    status = 415
-
-
-class PayloadTooLarge(ActorGraphError):
-    """A body over ACTORGRAPH_MAX_PAYLOAD_BYTES (413)."""
-
-    title = "Payload too large"
-    status = 413
-
-
-class NotAcceptable(ActorGraphError):
-    """None of the formats the client accepts can be served (406)."""
-
-    title = "Not acceptable"
-    status = 406
-
-
 #: Content-Type → format of a steward's payload.
 RDF_MEDIA_TYPES: dict[str, RDFFormat] = {
     "text/turtle": RDFFormat.TURTLE,
@@ -169,9 +275,12 @@ class RDFPayload:
     format: RDFFormat
 
 
-async def read_body(request: Request, limit: int, advice: str) -> bytes:
+async def read_body(
+    request: Request, limit: int, advice: str, setting: str = "ACTORGRAPH_MAX_PAYLOAD_BYTES"
+) -> bytes:
     """The request body, refused as soon as it is known to be over ``limit`` bytes: by its
-    Content-Length before reading, or while it streams. ``advice`` ends the message.
+    Content-Length before reading, or while it streams. ``advice`` ends the message; ``setting``
+    names the limit.
 
     Raises
     ------
@@ -181,8 +290,9 @@ async def read_body(request: Request, limit: int, advice: str) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(
-            f"the body is {int(declared):,} bytes and the limit is {limit:,} "
-            f"(ACTORGRAPH_MAX_PAYLOAD_BYTES): {advice}"
+            f"the body is {int(declared):,} bytes and the limit is {limit:,} ({setting}): {advice}",
+            limit=setting,
+            allowed=limit,
         )
     chunks: list[bytes] = []
     size = 0
@@ -190,8 +300,9 @@ async def read_body(request: Request, limit: int, advice: str) -> bytes:
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge(
-                f"the body is over the limit of {limit:,} bytes (ACTORGRAPH_MAX_PAYLOAD_BYTES): "
-                f"{advice}"
+                f"the body is over the limit of {limit:,} bytes ({setting}): {advice}",
+                limit=setting,
+                allowed=limit,
             )
         chunks.append(chunk)
     return b"".join(chunks)
@@ -199,8 +310,8 @@ async def read_body(request: Request, limit: int, advice: str) -> bytes:
 
 async def rdf_payload(request: Request) -> RDFPayload:
     """The body as RDF: an RDF Content-Type (UTF-8), at most ACTORGRAPH_MAX_PAYLOAD_BYTES, checked
-    against Content-Length before reading and against the bytes as they arrive. (Async, so the
-    handlers stay plain ``def``.)
+    against Content-Length before reading and against the bytes as they arrive. The bytes
+    themselves are checked in the sandbox (:func:`graph.batches.parse_batch`).
 
     Raises
     ------
@@ -235,3 +346,28 @@ async def rdf_payload(request: Request) -> RDFPayload:
 
 
 RDFPayloadDep = Annotated[RDFPayload, Depends(rdf_payload)]
+
+
+# ------------------------------------------------------------------------------- jobs
+async def until_disconnected(request: Request, work: Coroutine[Any, Any, T]) -> T:
+    """Await ``work``, cancelling it if the client disconnects first: a job nobody waits for
+    must not keep a worker busy (the sandbox kills the worker of a cancelled job)."""
+    task = asyncio.ensure_future(work)
+
+    async def disconnected() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    watcher = asyncio.ensure_future(disconnected())
+    try:
+        done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        raise ClientGone("the client went away; the work was stopped")
+    finally:
+        watcher.cancel()
+        if not task.done():
+            task.cancel()

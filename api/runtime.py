@@ -1,132 +1,323 @@
-"""What a running service holds: the store, the query workers and the actor network.
+"""What a running service holds: the store, one snapshot of the graph for readers, the query
+workers and the sandbox.
 
-Opened once by the app's lifespan. After a write, :meth:`Runtime.publish` (still under the write
-lock: milliseconds) checkpoints the store and points the query workers at the checkpoint, and
-:meth:`Runtime.refresh` (after the lock is released: seconds at a million triples) builds the actor
-network from that checkpoint. Readers always see a whole graph, before or after a write; a
-steward's next write never waits for the network of the previous one, nor for a slow query.
+**Readers** see a :class:`Snapshot` — the graph's generation, its checkpoint, named graphs, actor
+network, triple count and the cost estimator's statistics — swapped whole after a write. A request
+takes the snapshot once (``api.deps.SnapshotDep``) and uses that version throughout; caches derived
+from a version hang on its snapshot, so they can never mix versions.
+
+**Writers** hold the write lock (:meth:`Runtime.writing`): the sandbox checks a batch against the
+newest checkpoint (which under the lock is exactly the store), the store is written, and a new
+checkpoint is made before the lock is released, so checkpoints follow the order of writes. After
+the lock, a new snapshot is built from that checkpoint (the actor network takes seconds at a
+million triples) and swapped in, and the query workers move to it; the steward's response comes
+then. A failure after the write is durable cannot fail the request: the batch is committed, the
+response says it is not visible yet, and the next write publishes it.
+
+Checkpoints are deleted by their last user (:class:`graph.checkpoints.Checkpoint`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 import shutil
-import threading
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from graph.cost import Statistics
 
 from graph.build import build
+from graph.checkpoints import Checkpoint
+from graph.errors import Conflict, StoreUnavailable
 from graph.networks import ActorNetwork
 from graph.pool import QueryPool
+from graph.sandbox import Sandbox
 from graph.settings import Settings
 from graph.store import Store
 
-__all__ = ["Runtime"]
+__all__ = ["Runtime", "Snapshot", "WriteBusy", "Writing", "open_store"]
 
 log = logging.getLogger("actorgraph")
 
 
-def _fresh_network(store: Store) -> ActorNetwork:
-    """Build the actor network and move it out of the garbage collector's way.
+@dataclass(eq=False)
+class Snapshot:
+    """One version of the graph as readers see it (immutable but for ``cache``)."""
 
-    The index holds millions of small objects at 1M triples; without ``gc.freeze`` a full
-    collection during an ego request cost 250–550 ms (measured), with it about 120 ms.
+    generation: int
+    checkpoint: Checkpoint  # one reference, held while this is the current snapshot
+    store: Store  # the checkpoint, read-only (closed when the checkpoint is deleted)
+    graphs: frozenset[str]
+    network: ActorNetwork
+    triples: int
+    statistics: Statistics
+    cache: dict[str, Any] = field(default_factory=dict)  # values derived from this version
+
+    @classmethod
+    def build(cls, checkpoint: Checkpoint) -> Snapshot:
+        """Read a checkpoint into a snapshot (blocking: seconds at a million triples). Takes
+        over the caller's reference to ``checkpoint`` (released if this fails)."""
+        try:
+            store = Store.open_read_only(checkpoint.path)
+            checkpoint.on_delete(store.close)
+            return cls(
+                generation=checkpoint.generation,
+                checkpoint=checkpoint,
+                store=store,
+                graphs=frozenset(str(g) for g in store.named_graphs()),
+                network=ActorNetwork.from_store(store),
+                triples=len(store),
+                statistics=Statistics.from_store(store),
+            )
+        except BaseException:
+            checkpoint.release()
+            raise
+
+
+def _settle_memory() -> None:
+    """Move the new snapshot's objects out of the garbage collector's way, and let the old
+    ones go.
+
+    The actor network holds millions of small objects at 1M triples; a full collection during an
+    ego request cost 250–550 ms (measured), 120 ms with the network frozen. Unfreezing first lets
+    the previous snapshot's network be collected (frozen objects never are: the server's memory
+    grew with every write before).
     """
-    network = ActorNetwork.from_store(store)
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
-    return network
+
+
+def open_store(settings: Settings) -> Store:
+    """Open the store at ``settings.store_path``, building it from the seeds only when the path
+    was left at its default and holds nothing yet (a mistyped ACTORGRAPH_STORE_PATH must fail,
+    not serve a fresh seed graph).
+
+    Raises
+    ------
+    StoreUnavailable : no store there (with the command that makes one), not a directory, not a
+        store, locked by another process, not writable, or damaged; the message says what to do.
+    """
+    path = settings.store_path
+    empty = not path.exists() or (path.is_dir() and not any(path.iterdir()))
+    if empty and not settings.store_path_is_default:
+        raise StoreUnavailable(
+            f"there is no store at {path} (ACTORGRAPH_STORE_PATH): build one with "
+            f"`actorgraph build --store {path}`, or correct the path"
+        )
+    if path.exists() and not path.is_dir():
+        raise StoreUnavailable(
+            f"{path} is a file, not a store directory: point ACTORGRAPH_STORE_PATH at a directory"
+        )
+    if not empty and not (path / "CURRENT").is_file():
+        raise StoreUnavailable(
+            f"{path} is not an actorgraph store (it holds other files): point "
+            "ACTORGRAPH_STORE_PATH at a store, or build one with `actorgraph build --store DIR`"
+        )
+    store = Store.open(path)
+    if empty or len(store) == 0:
+        started = time.perf_counter()
+        try:
+            result = build(settings.seeds_path, store)
+        except BaseException:
+            store.close()
+            raise
+        log.info(
+            "built %s from %s: %d triples in %.1f s",
+            path,
+            settings.seeds_path,
+            result.triples,
+            time.perf_counter() - started,
+        )
+    return store
+
+
+class WriteBusy(Conflict):
+    """Another commit or retraction held the write lock for too long (409)."""
+
+    headers = {"Retry-After": "5"}  # noqa: RUF012
 
 
 @dataclass
-class Runtime:
-    settings: Settings
-    store: Store
-    pool: QueryPool
-    network: ActorNetwork
-    checkpoints: Path
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
-    _generation: int = 0
-    _network_generation: int = 0
-    _refresh_lock: threading.Lock = field(default_factory=threading.Lock)
-    _retired: list[Path] = field(default_factory=list)
-    _published: tuple[int, Path] | None = None  # the workers' checkpoint and its generation
+class Writing:
+    """One write under the lock: the checkpoint the store equals now (for the sandbox's check),
+    and whether the write changed the store (then a new version is published)."""
 
+    checkpoint: Checkpoint
+    changed: bool = False
+    visible: bool = True  # set after the block: whether readers see the write already
+
+
+class Runtime:
+    """The service's state; made by :meth:`open` inside the app's lifespan, closed by it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        checkpoints: Path,
+        latest: Checkpoint,
+        snapshot: Snapshot,
+        pool: QueryPool,
+        sandbox: Sandbox,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.pool = pool
+        self.sandbox = sandbox
+        self._checkpoints = checkpoints
+        self._latest = latest  # the store as of the last write (one reference held)
+        self._snapshot = snapshot
+        self._dirty = False  # a write is durable but no checkpoint holds it yet
+        self._write_lock = asyncio.Lock()
+        self._refresh_lock = asyncio.Lock()
+
+    # ------------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, settings: Settings) -> Runtime:
-        """Open the store (building it from the seeds if there is none), checkpoint it, start workers."""
+    async def open(cls, settings: Settings) -> Runtime:
+        """Open (or, at the default path, build) the store, checkpoint it, read the first
+        snapshot and start the workers. Blocking steps run in threads: the event loop keeps
+        answering meanwhile. On failure everything opened so far is closed again.
+
+        Raises
+        ------
+        StoreUnavailable : see :func:`open_store`; or no query worker could start.
+        """
+        store = await asyncio.to_thread(open_store, settings)
         path = settings.store_path
-        fresh = not path.is_dir() or not any(path.iterdir())
-        store = Store.open(path)
-        if fresh or len(store) == 0:
-            started = time.perf_counter()
-            result = build(settings.seeds_path, store)
-            log.info(
-                "built %s from %s: %d triples in %.1f s",
-                path,
-                settings.seeds_path,
-                result.triples,
-                time.perf_counter() - started,
-            )
         checkpoints = path.parent / f"{path.name}.checkpoints"
-        shutil.rmtree(checkpoints, ignore_errors=True)
-        checkpoints.mkdir(parents=True)
-        runtime = cls(settings, store, None, None, checkpoints)  # type: ignore[arg-type]
-        first = runtime._new_checkpoint()
-        runtime.pool = QueryPool(
-            first,
-            workers=settings.query_workers,
-            timeout=settings.query_timeout,
-            memory_max_triples=settings.query_memory_max_triples,
-        )
-        runtime.network = _fresh_network(store)
-        runtime._network_generation = runtime._generation
-        return runtime
+        pool: QueryPool | None = None
+        sandbox: Sandbox | None = None
+        latest: Checkpoint | None = None
+        try:
+            await asyncio.to_thread(shutil.rmtree, checkpoints, True)
+            checkpoints.mkdir(parents=True)
+            latest = await asyncio.to_thread(
+                Checkpoint.make, store, checkpoints / "000001", generation=1
+            )
+            snapshot = await asyncio.to_thread(Snapshot.build, latest.acquire())
+            await asyncio.to_thread(_settle_memory)
+            pool = QueryPool(
+                latest,
+                workers=settings.query_workers,
+                light_workers=settings.query_light_workers,
+                timeout=settings.query_timeout,
+                heavy_per_client=settings.query_heavy_per_client,
+                memory_max_triples=settings.query_memory_max_triples,
+                memory_limit_mb=settings.query_memory_limit_mb,
+            )
+            await pool.start()
+            sandbox = Sandbox(
+                workers=settings.job_workers,
+                timeout=settings.job_timeout,
+                memory_limit_mb=settings.job_memory_limit_mb,
+            )
+            await sandbox.start()
+        except BaseException:
+            if sandbox is not None:
+                await sandbox.close()
+            if pool is not None:
+                await pool.close()
+            if latest is not None:
+                latest.release()
+            store.close()
+            shutil.rmtree(checkpoints, ignore_errors=True)
+            raise
+        return cls(settings, store, checkpoints, latest, snapshot, pool, sandbox)
+
+    async def close(self) -> None:
+        await self.sandbox.close()
+        await self.pool.close()
+        self._snapshot.checkpoint.release()
+        self._latest.release()
+        await asyncio.to_thread(self.store.close)
+        shutil.rmtree(self._checkpoints, ignore_errors=True)
+
+    # ------------------------------------------------------------------------ readers
+    @property
+    def snapshot(self) -> Snapshot:
+        """The version readers see now (take it once per request)."""
+        return self._snapshot
 
     @property
     def generation(self) -> int:
-        """The version of the graph last published (one more per write): caches key on it."""
-        return self._generation
+        return self._snapshot.generation
 
-    def _new_checkpoint(self) -> Path:
-        self._generation += 1
-        target = self.checkpoints / f"{self._generation:06d}"
-        self.store.checkpoint(target)
-        return target
+    # ------------------------------------------------------------------------ writers
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[Writing]:
+        """Hold the write lock for one commit or retraction; publish what it changed.
 
-    def publish(self) -> None:
-        """Checkpoint what was just committed and point the query workers at it (call it under
-        the write lock, so checkpoints follow the order of writes). Idle workers reopen now,
-        busy ones after their query: this does not wait for a slow query."""
-        target = self._new_checkpoint()
-        old = self.pool.switch(target, wait=False)
-        if old is not None:
-            self._retired.append(old)
-        self._published = (self._generation, target)
+        Inside the block the store equals ``writing.checkpoint`` (a reference is held for the
+        block). Set ``writing.changed`` after writing. After the block the lock is released and
+        the new version is published to readers before this returns; ``writing.visible`` says
+        whether that worked (the write itself is durable either way).
 
-    def refresh(self) -> None:
-        """Build the actor network from the newest checkpoint and publish it, unless a later
-        refresh already did; delete the checkpoints no worker uses any more.
-
-        Call it after releasing the write lock: it takes seconds at a million triples, and
-        builds from an immutable checkpoint, so writes may go on meanwhile. Refreshes run one at
-        a time; one that finds its write already covered returns at once.
+        Raises
+        ------
+        WriteBusy : another write held the lock for ACTORGRAPH_WRITE_LOCK_TIMEOUT seconds.
+        StoreUnavailable : an earlier write could not be checkpointed and still cannot.
         """
-        with self._refresh_lock:
-            if self._published is None:
-                return
-            generation, checkpoint = self._published
-            if generation > self._network_generation:
-                self.network = _fresh_network(Store.open_read_only(checkpoint))
-                self._network_generation = generation
-            for old in list(self._retired):
-                if not self.pool.in_use(old):
-                    self._retired.remove(old)
-                    shutil.rmtree(old, ignore_errors=True)
+        timeout = self.settings.write_lock_timeout
+        try:
+            async with asyncio.timeout(timeout):
+                await self._write_lock.acquire()
+        except TimeoutError:
+            raise WriteBusy(
+                f"another steward's commit or retraction is in progress and did not finish "
+                f"within {timeout:g} s (ACTORGRAPH_WRITE_LOCK_TIMEOUT); nothing was written: "
+                "try again"
+            ) from None
+        try:
+            if self._dirty:  # the last write's checkpoint failed: the check needs the store
+                await self._checkpoint()
+            writing = Writing(self._latest.acquire())
+            try:
+                yield writing
+            finally:
+                writing.checkpoint.release()
+            if writing.changed:
+                try:
+                    await self._checkpoint()
+                except StoreUnavailable as exc:
+                    log.error("the write is durable, but it could not be published: %s", exc)
+                    writing.visible = False
+        finally:
+            self._write_lock.release()
+        if writing.changed and writing.visible:
+            writing.visible = await self._refresh()
 
-    def close(self) -> None:
-        self.pool.close()
-        self.store.flush()
-        shutil.rmtree(self.checkpoints, ignore_errors=True)
+    async def _checkpoint(self) -> None:
+        """Checkpoint the store as the newest version (under the write lock)."""
+        self._dirty = True
+        generation = self._latest.generation + 1
+        target = self._checkpoints / f"{generation:06d}"
+        new = await asyncio.to_thread(Checkpoint.make, self.store, target, generation=generation)
+        old, self._latest = self._latest, new
+        old.release()
+        self._dirty = False
+
+    async def _refresh(self) -> bool:
+        """Build the snapshot of the newest checkpoint and swap it in, unless a later refresh
+        already did; point the query workers at it. Returns whether readers now see the newest
+        write (failures are logged: the write itself is durable)."""
+        async with self._refresh_lock:
+            latest = self._latest
+            if latest.generation <= self._snapshot.generation:
+                return True
+            try:
+                snapshot = await asyncio.to_thread(Snapshot.build, latest.acquire())
+            except Exception as exc:
+                log.error("could not read checkpoint %s: %s", latest.path, exc)
+                return False
+            old, self._snapshot = self._snapshot, snapshot
+            await self.pool.switch(snapshot.checkpoint)
+            old.checkpoint.release()
+            await asyncio.to_thread(_settle_memory)
+            return True

@@ -1,7 +1,13 @@
 """The ``actorgraph`` command: a thin layer over the library, with readable output.
 
 User errors print a message (file, line, what to do) and exit with a code, never a traceback:
-1 = the data does not conform to the shapes, 2 = malformed input, 3 = the store or another problem.
+
+* 1 — the data does not conform to the shapes;
+* 2 — malformed input (with file, line and column);
+* 3 — the store: missing, in use by another process, not writable, damaged (or another problem);
+* 4 — a bad setting (ACTORGRAPH_…), named with what is wrong;
+* 5 — ``serve`` cannot listen on its address (in use, or not allowed);
+* 130 — interrupted.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -529,21 +536,54 @@ def serve(
             help="Log every request (about 0.1 ms each); turn off behind a proxy that logs them."
         ),
     ] = True,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            help="Proxies whose X-Forwarded-For names the client (comma-separated IPs, or '*'); "
+            "per-client limits use that address. Only list your own reverse proxy."
+        ),
+    ] = "127.0.0.1",
 ) -> None:
-    """Serve the API (SPARQL endpoint, ego networks); builds the store from seeds/ if there is none."""
+    """Serve the API (SPARQL endpoint, ego networks); builds the store from seeds/ if there is
+    none at the default path. Runs in the foreground until Ctrl-C."""
+    import socket
+
     import uvicorn
 
     from api.app import create_app
+    from api.runtime import open_store
 
     settings = _settings(store)
-    if not settings.store_path.is_dir() or not any(settings.store_path.iterdir()):
-        err.print(
-            f"no store at {settings.store_path}: building it from {settings.seeds_path} first"
-        )
+    # Everything that can fail is tried before the server starts, so a failure is one line
+    # with what to do (exit codes in the module docstring), not a traceback after "serving on".
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise CannotListen(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}): is another server running "
+            "there? Stop it, or choose another --port"
+        ) from None
+    path = settings.store_path
+    if settings.store_path_is_default and (not path.exists() or not any(path.iterdir())):
+        err.print(f"no store at {path}: building it from {settings.seeds_path} first")
+    open_store(settings).close()
     err.print(
         f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs, SPARQL: /sparql)"
+        "  — Ctrl-C stops it"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=access_log,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
+
+
+class CannotListen(Exception):
+    """The server's address is taken or not allowed (exit code 5)."""
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -551,20 +591,29 @@ def serve(
 
 def main() -> None:
     """Console entry point: map the error hierarchy to messages and exit codes."""
+    from pydantic import ValidationError
+
     try:
         code = app(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except ValidationFailed as exc:
-        err.print(f"[red]Does not conform:[/red] {exc}")
+        err.print(f"[red]Does not conform:[/red] {escape(str(exc))}")
         sys.exit(1)
     except InvalidInput as exc:
-        err.print(f"[red]Invalid input:[/red] {exc}", highlight=False)
+        err.print(f"[red]Invalid input:[/red] {escape(str(exc))}", highlight=False)
         sys.exit(2)
     except ActorGraphError as exc:
-        err.print(f"[red]Error:[/red] {exc}", highlight=False)
+        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
         sys.exit(3)
+    except ValidationError as exc:
+        for line in _settings_problems(exc):
+            err.print(f"[red]Bad setting:[/red] {escape(line)}", highlight=False)
+        sys.exit(4)
+    except CannotListen as exc:
+        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
+        sys.exit(5)
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         sys.exit(130)
@@ -577,3 +626,16 @@ def main() -> None:
             exc.show()  # type: ignore[attr-defined]
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         raise
+
+
+def _settings_problems(exc: Exception) -> list[str]:
+    """pydantic's errors about Settings, as one line per environment variable."""
+    lines = []
+    for error in getattr(exc, "errors", list)():
+        where = "_".join(str(p) for p in error.get("loc", ()) if isinstance(p, str))
+        name = f"ACTORGRAPH_{where.upper()}" if where else "settings"
+        value = error.get("input")
+        shown = f" (got {value!r})" if isinstance(value, str | int | float) else ""
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        lines.append(f"{name}: {message}{shown}")
+    return lines or [str(exc)]

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["PROJECT_ROOT", "Settings", "steward_token"]
@@ -42,7 +42,62 @@ class Settings(BaseSettings):
         default=10_000, description="Most rows (or triples) a query may return."
     )
     query_workers: int = Field(
-        default=2, description="Worker processes that run public SPARQL queries."
+        default=3,
+        ge=1,
+        description="Worker processes that run public SPARQL queries (more than cores is fine: "
+        "a runaway query waits on its time limit, not on a core).",
+    )
+    query_light_workers: int = Field(
+        default=1,
+        ge=0,
+        description="Of the query workers, how many only queries estimated cheap may use, so "
+        "that runaway queries never take every worker (0 with a single worker).",
+    )
+    query_heavy_cost: float = Field(
+        default=1e6,
+        gt=0,
+        description="Queries whose estimated cost (rows the engine reads) is over this run on "
+        "the heavy lane only.",
+    )
+    query_max_cost: float = Field(
+        default=1e8,
+        gt=0,
+        description="Queries holding a cartesian product of unconnected patterns estimated over "
+        "this many rows are refused before they run (the engine pairs about 1e7 rows a second: "
+        "1e8 is about the default time limit).",
+    )
+    query_heavy_per_client: int = Field(
+        default=1, ge=1, description="Heavy queries one client (IP address) may run at once."
+    )
+    query_memory_limit_mb: int = Field(
+        default=3072,
+        ge=256,
+        description="Address space of one query worker, MB (a query past it fails alone).",
+    )
+    job_workers: int = Field(
+        default=2,
+        ge=1,
+        description="Worker processes that parse, validate and extract from untrusted input.",
+    )
+    job_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Wall-clock and CPU seconds one validation, commit check or extraction may "
+        "take.",
+    )
+    job_memory_limit_mb: int = Field(
+        default=2048, ge=256, description="Address space of one sandbox worker, MB."
+    )
+    anonymous_jobs: Literal["rate-limited", "open", "token"] = Field(
+        default="rate-limited",
+        description="Who may call /validate and /extract: anyone within a per-client rate "
+        "(rate-limited), anyone (open), or stewards only (token).",
+    )
+    anonymous_jobs_per_minute: int = Field(
+        default=30,
+        ge=1,
+        description="Requests to /validate and /extract one client (IP address) may make per "
+        "minute without a steward token (with ACTORGRAPH_ANONYMOUS_JOBS=rate-limited).",
     )
     query_memory_max_triples: int = Field(
         default=2_000_000,
@@ -56,6 +111,7 @@ class Settings(BaseSettings):
     max_nesting_depth: int = Field(
         default=64,
         ge=1,
+        le=1000,
         description="Deepest nesting accepted in a payload (JSON-LD objects and arrays, RDF/XML "
         "elements, Turtle/TriG blank nodes and collections) and in a SPARQL query (brackets).",
     )
@@ -81,6 +137,23 @@ class Settings(BaseSettings):
         description="How long a commit or retraction waits for another one to finish before "
         "answering 409 Conflict, seconds.",
     )
+
+    @model_validator(mode="after")
+    def _lanes(self) -> Settings:
+        if self.query_workers == 1:
+            self.query_light_workers = 0
+        elif self.query_light_workers >= self.query_workers:
+            raise ValueError(
+                "ACTORGRAPH_QUERY_LIGHT_WORKERS must be less than ACTORGRAPH_QUERY_WORKERS "
+                "(heavy queries need a worker too)"
+            )
+        return self
+
+    @property
+    def store_path_is_default(self) -> bool:
+        """Whether the store path was left at its default (then a missing store is built from
+        the seeds; an explicit path must hold a store, so that a typo fails loudly)."""
+        return "store_path" not in self.model_fields_set
 
     @field_validator("query_timeout")
     @classmethod

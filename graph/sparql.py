@@ -117,6 +117,8 @@ _NOT_CALLS = frozenset({"A", "TRUE", "FALSE", "UNDEF"})
 _CLAUSE_START = frozenset({"SELECT", "GROUP", "ORDER", "HAVING"})
 _CLAUSE_END = frozenset({"WHERE", "LIMIT", "OFFSET", "VALUES"})
 _MAX_SHADOWS = 32
+#: Tokens one bracketed expression may hold (the engine's parser recurses per operator).
+MAX_EXPRESSION_TOKENS = 5_000
 
 
 @dataclass
@@ -124,6 +126,8 @@ class _Scan:
     """The lexer's running state (bracket stack and recent tokens), copyable for a second reading."""
 
     stack: list[str] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)  # tokens read inside each open bracket
+    bangs: int = 0  # consecutive "!" tokens (each one level of the engine's parser)
     prev: tuple[str, str] = ("", "")
     prev2: tuple[str, str] = ("", "")
     clause: bool = False  # inside a projection or solution modifiers: "(" opens an expression
@@ -134,6 +138,8 @@ class _Scan:
     def copy(self) -> _Scan:
         return _Scan(
             list(self.stack),
+            list(self.sizes),
+            self.bangs,
             self.prev,
             self.prev2,
             self.clause,
@@ -174,9 +180,10 @@ def _refuse_service() -> QueryRefused:
 class _Guard:
     """One pass over a query; see :func:`check_query`."""
 
-    def __init__(self, text: str, base_iri: str | None) -> None:
+    def __init__(self, text: str, base_iri: str | None, max_depth: int = 64) -> None:
         self.text = text
         self.base = base_iri
+        self.max_depth = max_depth
         self.prefixes: dict[str, str] = dict(PREFIXES)
         self.form: QueryForm | None = None
         self.from_graphs: list[str] = []
@@ -254,6 +261,15 @@ class _Guard:
                     self._keyword_pname(value)
 
             self._brackets(kind, upper, st)
+            self._size(kind, value, st, pos)
+            if len(st.stack) > self.max_depth:
+                line = text.count("\n", 0, pos) + 1
+                column = pos - (text.rfind("\n", 0, pos) + 1)
+                raise QueryRefused(
+                    f"the query nests brackets deeper than {self.max_depth} levels (at line "
+                    f"{line}, column {column}); the limit is ACTORGRAPH_MAX_NESTING_DEPTH="
+                    f"{self.max_depth}: flatten it (the engine's parser would overflow its stack)"
+                )
             st.prev2, st.prev = st.prev, (kind, upper)
 
     def _angle(
@@ -296,6 +312,27 @@ class _Guard:
             return "OP", start + 1
         return "IRI", end
 
+    def _size(self, kind: str, value: str, st: _Scan, pos: int) -> None:
+        """Refuse the shapes that overflow the engine's recursive parser without any bracket:
+        long runs of ``!`` and huge expressions (``1+1+…``: 8,000 terms crash it)."""
+        st.bangs = st.bangs + 1 if kind == "OP" and value == "!" else 0
+        if st.sizes:
+            st.sizes[-1] += 1
+        too_deep = st.bangs > self.max_depth
+        too_big = bool(st.stack) and st.stack[-1] == "expr" and st.sizes[-1] > MAX_EXPRESSION_TOKENS
+        if too_deep or too_big:
+            line = self.text.count("\n", 0, pos) + 1
+            column = pos - (self.text.rfind("\n", 0, pos) + 1)
+            what = (
+                f"more than {self.max_depth} '!' in a row (ACTORGRAPH_MAX_NESTING_DEPTH)"
+                if too_deep
+                else f"an expression of more than {MAX_EXPRESSION_TOKENS:,} tokens"
+            )
+            raise QueryRefused(
+                f"the query has {what} at line {line}, column {column}: the engine's parser "
+                "would overflow its stack; simplify it (a long list of values belongs in VALUES)"
+            )
+
     def _brackets(self, kind: str, upper: str, st: _Scan) -> None:
         if kind != "OP" and kind != "WORD":
             return
@@ -309,15 +346,19 @@ class _Guard:
             return
         if upper == "{":
             st.stack.append("values" if st.values_next else "group")
+            st.sizes.append(0)
             st.values_next = False
             st.clause = False
         elif upper == "(":
             st.stack.append(self._paren(st))
+            st.sizes.append(0)
         elif upper == "[":
             st.stack.append("bnode")
+            st.sizes.append(0)
         elif upper in ("}", ")", "]"):
             if st.stack:
                 st.stack.pop()
+                st.sizes.pop()
             if upper == "}":
                 st.clause = False
 
@@ -387,6 +428,7 @@ def check_query(
     *,
     known_graphs: Collection[str],
     max_length: int,
+    max_depth: int = 64,
     base_iri: str | None = None,
 ) -> QueryInfo:
     """Refuse what the public endpoint must not run, before it runs; say which form it is.
@@ -396,6 +438,8 @@ def check_query(
     text : the query as sent.
     known_graphs : the IRIs of the store's named graphs; ``FROM``/``FROM NAMED`` must name one.
     max_length : the longest query accepted, in characters.
+    max_depth : the deepest nesting of brackets accepted (pyoxigraph's recursive parser crashes
+        its process on a few thousand levels).
     base_iri : the base the engine resolves relative IRIs against (the endpoint's URL).
 
     Returns
@@ -404,8 +448,9 @@ def check_query(
 
     Raises
     ------
-    QueryRefused : an update, ``SERVICE``, a ``FROM`` IRI that is not a graph of the store, or a
-        query longer than ``max_length``; the message says which, and why.
+    QueryRefused : an update, ``SERVICE``, a ``FROM`` IRI that is not a graph of the store, a
+        query longer than ``max_length`` or nested deeper than ``max_depth``; the message says
+        which, and why.
 
     Examples
     --------
@@ -422,7 +467,7 @@ def check_query(
             f"the query is {len(text):,} characters long; the cap is {max_length:,} "
             "(setting ACTORGRAPH_MAX_QUERY_LENGTH)"
         )
-    guard = _Guard(text, base_iri)
+    guard = _Guard(text, base_iri, max_depth)
     guard.run()
     check_graphs(guard.from_graphs, known_graphs, what="FROM")
     check_graphs(guard.from_named, known_graphs, what="FROM NAMED")

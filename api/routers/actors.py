@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from api.deps import RuntimeDep
+from api.deps import SnapshotDep
 from graph.errors import InvalidInput
 from graph.lookups import actor_profile
 from graph.networks import (
@@ -295,7 +295,7 @@ ACCEPT_DOC = (
 
 @router.get("", response_model=ActorSearch, summary="Search actors by label or alias")
 def search_actors(
-    runtime: RuntimeDep,
+    snapshot: SnapshotDep,
     q: Annotated[
         str,
         Query(
@@ -312,7 +312,7 @@ def search_actors(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> ActorSearch:
     """Ranked search over the labels and aliases of every actor."""
-    hits = runtime.network.search(q, limit)
+    hits = snapshot.network.search(q, limit)
     return ActorSearch(
         query=q,
         results=[
@@ -348,7 +348,7 @@ def search_actors(
     },
 )
 def ego_network(
-    runtime: RuntimeDep,
+    snapshot: SnapshotDep,
     actor: ActorParam,
     radius: Annotated[
         int,
@@ -418,7 +418,7 @@ def ego_network(
     neighbourhood is cut to `max_nodes` by tie strength; `summary.omitted` says how many actors
     were left out."""
     fmt = choose_format(format, accept)
-    ego = runtime.network.ego(
+    ego = snapshot.network.ego(
         actor,
         radius,
         relations=relations.split(",") if relations else None,
@@ -437,12 +437,12 @@ def ego_network(
     summary="An actor, its memberships and every event it takes part in",
     responses={404: {"description": "Unknown actor; `suggestions` holds the closest names."}},
 )
-def get_actor(runtime: RuntimeDep, actor: ActorParam) -> ActorOut:
+def get_actor(snapshot: SnapshotDep, actor: ActorParam) -> ActorOut:
     """Labels, aliases, kind, Wikidata link, memberships, and every event with its role, date,
     article and quote."""
-    net = runtime.network
+    net = snapshot.network
     a = net.actor(net.resolve(actor))
-    profile = actor_profile(runtime.store, a.iri, label=a.label, kind=a.kind)
+    profile = actor_profile(snapshot.store, a.iri, label=a.label, kind=a.kind)
     return ActorOut.model_validate(
         {
             "iri": profile.iri,

@@ -13,36 +13,48 @@
   seed graphs and other batches are never touched. Refused with 409 and the report if what remains
   would not conform.
 
-Writes are serialised on ``Runtime.write_lock``: a steward who cannot get it within
-ACTORGRAPH_WRITE_LOCK_TIMEOUT seconds gets 409 Conflict. After a write, ``Runtime.publish`` (under
-the lock) hands a new checkpoint to the SPARQL workers and ``Runtime.refresh`` (after it) a new
-actor network, so readers see the graph before or after a batch, never part of it, and the
-response comes once both show the batch.
+Writes are serialised by ``Runtime.writing``: a steward who cannot get the lock within
+ACTORGRAPH_WRITE_LOCK_TIMEOUT seconds gets 409 Conflict. The batch is parsed and checked in the
+sandbox against the checkpoint the store equals under the lock, written in one transaction, and
+checkpointed; after the lock a new snapshot (SPARQL workers, actor network) is published, so
+readers see the graph before or after a batch, never part of it, and the response comes once both
+show the batch. A failure after the write is durable does not fail the request (``visible``:
+false). ``Idempotency-Key`` makes a retried commit return the batch it already committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any, ClassVar, Literal
+import asyncio
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import NotAcceptable, RDFPayloadDep, RuntimeDep, StewardDep, StoreDep
+from api.deps import (
+    NotAcceptable,
+    RDFPayloadDep,
+    RuntimeDep,
+    StewardDep,
+    StoreDep,
+    until_disconnected,
+)
 from api.negotiation import negotiate
 from api.routers.validate import PAYLOAD_ERRORS, REQUEST_BODY
 from api.runtime import Runtime
 from graph.batches import (
+    BatchInfo,
+    Idempotency,
+    Steward,
     batch_content,
-    commit_batch,
     get_batch,
     list_batches,
-    parse_batch,
+    replayed_batch,
     retract_batch,
+    write_batch,
 )
-from graph.errors import Conflict
-from graph.store import RDFFormat
+from graph.errors import ValidationFailed
+from graph.sandbox import CheckResult
+from graph.store import RDFFormat, load_rdf
 
 __all__ = ["router"]
 
@@ -81,29 +93,6 @@ _RECORD = {
 }
 
 
-class WriteBusy(Conflict):
-    """Another commit or retraction held the write lock for too long (409)."""
-
-    headers: ClassVar[dict[str, str]] = {"Retry-After": "5"}
-
-
-@contextmanager
-def writing(runtime: Runtime) -> Iterator[None]:
-    """Hold the write lock for one commit or retraction, and publish the result after it."""
-    timeout = runtime.settings.write_lock_timeout
-    if not runtime.write_lock.acquire(timeout=timeout):
-        raise WriteBusy(
-            f"another steward's commit or retraction is in progress and did not finish within "
-            f"{timeout:g} s (ACTORGRAPH_WRITE_LOCK_TIMEOUT); nothing was written: try again"
-        )
-    try:
-        yield
-        runtime.publish()
-    finally:
-        runtime.write_lock.release()
-    runtime.refresh()  # the actor network, outside the lock: the next write need not wait
-
-
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No steward token, or not one of this server's (problem+json)."},
     403: {"description": "Writes are off: the server has no steward token configured."},
@@ -117,17 +106,31 @@ _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     summary="Commit a batch of new triples (steward token)",
     response_description="The batch's record; Location: /batches/{id}.",
     responses={
-        201: {"content": {JSON: {"example": _RECORD}}},
+        201: {
+            "description": "Committed. `visible`: whether SPARQL and the ego networks show it "
+            "already (false only if publishing failed after the durable write; the next write "
+            "publishes it).",
+            "content": {JSON: {"example": {**_RECORD, "visible": True}}},
+        },
+        200: {
+            "description": "A retry with an Idempotency-Key already used with this payload: the "
+            "batch committed then (header Idempotent-Replayed: true); nothing new was written.",
+            "content": {JSON: {"example": {**_RECORD, "visible": True}}},
+        },
         **PAYLOAD_ERRORS,
-        422: {"description": "The batch does not conform; `report` says why. Nothing was written."},
+        422: {
+            "description": "The batch does not conform (`report` says why), or its "
+            "Idempotency-Key was used with another payload. Nothing was written."
+        },
         **_WRITE_ERRORS,
     },
     openapi_extra={"requestBody": REQUEST_BODY},
 )
-def commit(
+async def commit(
     runtime: RuntimeDep,
     steward: StewardDep,
     payload: RDFPayloadDep,
+    request: Request,
     source: Annotated[
         str | None,
         Query(
@@ -137,13 +140,74 @@ def commit(
     comment: Annotated[
         str | None, Query(max_length=2000, description="Why, or anything a reviewer should know.")
     ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=200,
+            description="Any unique string per batch (a UUID): a retry with the same key and "
+            "payload returns the batch already committed (200) instead of committing it again.",
+        ),
+    ] = None,
 ) -> JSONResponse:
     """Validate the batch in the context of the graph and commit it all, or nothing."""
-    batch = parse_batch(payload.data, payload.format, source="body")
-    with writing(runtime):
-        info = commit_batch(runtime.store, batch, steward=steward, source=source, comment=comment)
+    settings = runtime.settings
+    key = (
+        Idempotency(steward.credential, idempotency_key, payload.data) if idempotency_key else None
+    )
+    async with runtime.writing() as writing:
+        if key is not None:
+            earlier = await asyncio.to_thread(replayed_batch, runtime.store, key)
+            if earlier is not None:
+                return JSONResponse(
+                    {**earlier.to_json(), "visible": True},
+                    headers={"Location": f"/batches/{earlier.id}", "Idempotent-Replayed": "true"},
+                )
+        check: CheckResult = await until_disconnected(
+            request,
+            runtime.sandbox.run(
+                "check",
+                str(writing.checkpoint.path),
+                payload.data,
+                payload.format.name,
+                settings.max_nesting_depth,
+                settings.max_batch_triples,
+                False,
+                True,
+            ),
+        )
+        if not check.conforms:
+            raise ValidationFailed(check.report, check.summary)
+        info = await asyncio.to_thread(_write, runtime, check, steward, source, comment, key)
+        writing.changed = True
     return JSONResponse(
-        info.to_json(), status_code=201, headers={"Location": f"/batches/{info.id}"}
+        {**info.to_json(), "visible": writing.visible},
+        status_code=201,
+        headers={"Location": f"/batches/{info.id}"},
+    )
+
+
+def _write(
+    runtime: Runtime,
+    check: CheckResult,
+    steward: Steward,
+    source: str | None,
+    comment: str | None,
+    key: Idempotency | None,
+) -> BatchInfo:
+    """Commit what the sandbox checked (N-Triples of our own making, bounded by the triple cap)."""
+    assert check.batch is not None and check.derived is not None
+    batch = load_rdf(check.batch, RDFFormat.NTRIPLES, source="batch")
+    derived = load_rdf(check.derived, RDFFormat.NTRIPLES, source="batch")
+    return write_batch(
+        runtime.store,
+        batch,
+        derived,
+        check.counts,
+        steward=steward,
+        source=source,
+        comment=comment,
+        key=key,
     )
 
 
@@ -220,7 +284,7 @@ def batch(
         **_WRITE_ERRORS,
     },
 )
-def retract(
+async def retract(
     runtime: RuntimeDep,
     steward: StewardDep,
     batch_id: BatchId,
@@ -229,6 +293,9 @@ def retract(
     ] = None,
 ) -> dict[str, Any]:
     """Remove the batch and the edges only it supported, in one transaction; log it."""
-    with writing(runtime):
-        done = retract_batch(runtime.store, batch_id, steward=steward, comment=comment)
-    return done.to_json()
+    async with runtime.writing() as writing:
+        done = await asyncio.to_thread(
+            retract_batch, runtime.store, batch_id, steward=steward, comment=comment
+        )
+        writing.changed = True
+    return {**done.to_json(), "visible": writing.visible}

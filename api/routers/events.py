@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.deps import RuntimeDep
+from api.deps import SnapshotDep
 from graph.lookups import events
 
 __all__ = ["router"]
@@ -51,7 +51,7 @@ class EventList(BaseModel):
 
 @router.get("", response_model=EventList, summary="Events by type, actor and date")
 def list_events(
-    runtime: RuntimeDep,
+    snapshot: SnapshotDep,
     type: Annotated[
         str | None,
         Query(
@@ -96,9 +96,9 @@ def list_events(
 ) -> EventList:
     """Events oldest first, each with its participants and roles, date, article and quote. A
     bounded date (a month, a year, a range) counts when it overlaps `from`–`to`."""
-    actor_iri = runtime.network.resolve(actor) if actor else None
+    actor_iri = snapshot.network.resolve(actor) if actor else None
     page = events(
-        runtime.store,
+        snapshot.store,
         type=type or None,
         actor=actor_iri,
         date_from=date_from,

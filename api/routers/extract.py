@@ -4,27 +4,30 @@ The body is the article as ``text/plain`` (UTF-8); the answer is Turtle in the o
 (``text/turtle``, ready for ``POST /validate`` and ``POST /batches``) or JSON for review
 (``application/json``), by ``Accept``. The extractor knows the store's actors (every label and
 alias) and the standard actors; it is rebuilt only when the store changes. Nothing is written.
+The text is read in a sandboxed worker (:mod:`graph.sandbox`) under limits on length, time and
+memory; who may call it is ACTORGRAPH_ANONYMOUS_JOBS.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
-from api.deps import NotAcceptable, RuntimeDep, UnsupportedMediaType, read_body
+from api.deps import (
+    JobCallerDep,
+    NotAcceptable,
+    RuntimeDep,
+    SnapshotDep,
+    UnsupportedMediaType,
+    read_body,
+    until_disconnected,
+)
 from api.negotiation import negotiate
-from api.runtime import Runtime
-from graph.errors import InvalidInput
-
-if TYPE_CHECKING:
-    from graph.extract import Extractor
-
-# graph.extract pulls in spaCy (~0.7 s): it is imported on the first /extract request, not when
-# the app starts.
+from graph.errors import InvalidInput, LimitExceeded
+from graph.payloads import decode_utf8
 
 __all__ = ["router"]
 
@@ -37,38 +40,38 @@ _EXAMPLE = (
     "held talks in Moscow, the Foreign Ministry said. The Russian envoy has not yet met the new US "
     "administration."
 )
-_lock = threading.Lock()
 
 
 async def article_text(request: Request) -> str:
-    """The request body as text: ``text/plain``, UTF-8, within the size limit."""
+    """The request body as text: ``text/plain``, UTF-8, within the size and length limits."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "text/plain":
         raise UnsupportedMediaType(
             f"send the article as text/plain (UTF-8), not {media or 'no Content-Type'}"
         )
-    limit = request.app.state.runtime.settings.max_payload_bytes
-    body = await read_body(request, limit, "send one article at a time")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"the body is not UTF-8: {exc}") from None
+    settings = request.app.state.runtime.settings
+    cap = settings.max_article_chars
+    if 4 * cap < settings.max_payload_bytes:  # UTF-8 takes at most 4 bytes a character
+        body = await read_body(
+            request,
+            4 * cap,
+            f"no article of at most {cap:,} characters is that long in UTF-8; send one article "
+            "at a time",
+            "ACTORGRAPH_MAX_ARTICLE_CHARS",
+        )
+    else:
+        body = await read_body(request, settings.max_payload_bytes, "send one article at a time")
+    text = decode_utf8(body, source="body")
+    if len(text) > cap:
+        raise LimitExceeded(
+            f"the article is {len(text):,} characters long; the limit is {cap:,} "
+            "(setting ACTORGRAPH_MAX_ARTICLE_CHARS): send one article at a time, or split it",
+            limit="ACTORGRAPH_MAX_ARTICLE_CHARS",
+            allowed=cap,
+        )
     if not text.strip():
         raise InvalidInput("the body is empty: send the text of the article")
     return text
-
-
-def _extractor(runtime: Runtime, request: Request) -> Extractor:
-    """The extractor for the store as it is now, rebuilt when a write changed it."""
-    generation = runtime.generation
-    with _lock:
-        cached: tuple[int, Extractor] | None = getattr(request.app.state, "extractor", None)
-        if cached is None or cached[0] != generation:
-            from graph.extract import Extractor
-
-            cached = (generation, Extractor.for_store(runtime.store))
-            request.app.state.extractor = cached
-        return cached[1]
 
 
 @router.post(
@@ -82,9 +85,15 @@ def _extractor(runtime: Runtime, request: Request) -> Extractor:
                 JSON: {"example": {"actors": [], "events": []}},
             }
         },
+        400: {"description": "The body is not UTF-8 (line and column), or empty."},
+        401: {"description": "A token that is not a steward's, or none where one is required."},
         406: {"description": "No acceptable format."},
-        413: {"description": "The article is too large."},
+        413: {
+            "description": "Over a limit (`limit` names its setting): bytes, characters, or the "
+            "time or memory reading it may take."
+        },
         415: {"description": "The body is not text/plain."},
+        429: {"description": "Too many requests from this client (Retry-After says when)."},
     },
     openapi_extra={
         "requestBody": {
@@ -93,8 +102,10 @@ def _extractor(runtime: Runtime, request: Request) -> Extractor:
         }
     },
 )
-def extract(
+async def extract(
     runtime: RuntimeDep,
+    snapshot: SnapshotDep,
+    caller: JobCallerDep,
     request: Request,
     text: Annotated[str, Depends(article_text)],
     published: Annotated[
@@ -109,16 +120,26 @@ def extract(
     ] = True,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Read the article and answer its candidate actors and events; the store is not changed."""
+    """Read the article and answer its candidate actors and events; the store is not changed.
+
+    The reading runs in a sandboxed worker (limits on time and memory), killed if the client
+    goes away."""
     chosen = negotiate(accept, [TURTLE, JSON])
     if chosen is None:
         raise NotAcceptable(f"this endpoint answers {TURTLE} or {JSON}, not {accept}")
-    result = _extractor(runtime, request).extract(text, file=file, published=published)
+    # the request holds the snapshot's checkpoint (SnapshotDep) while the job reads it
+    body: bytes = await until_disconnected(
+        request,
+        runtime.sandbox.run(
+            "extract",
+            str(snapshot.checkpoint.path),
+            text,
+            file,
+            published.isoformat() if published else None,
+            chosen == JSON,
+            actors,
+        ),
+    )
     if chosen == JSON:
-        from graph.extract.output import to_json
-
-        body: dict[str, Any] = to_json(result)
-        return JSONResponse(body)
-    from graph.extract.output import to_turtle
-
-    return Response(to_turtle(result, include_actors=actors), media_type=f"{TURTLE}; charset=utf-8")
+        return Response(body, media_type=JSON)
+    return Response(body, media_type=f"{TURTLE}; charset=utf-8")

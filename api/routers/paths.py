@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.deps import RuntimeDep
+from api.deps import SnapshotDep
 from graph.lookups import event_records
 from graph.networks import Actor, Tie
 
@@ -92,7 +92,7 @@ _NAMES = {
     summary="Shortest paths between two actors",
 )
 def shortest_paths(
-    runtime: RuntimeDep,
+    snapshot: SnapshotDep,
     source: Annotated[
         str,
         Query(alias="from", description="An IRI, id, label or alias.", openapi_examples=_NAMES),
@@ -119,7 +119,7 @@ def shortest_paths(
 ) -> PathsOut:
     """The shortest paths over the undirected projection of the actor network; every edge on
     them comes with its events (type, date, quote, article)."""
-    net = runtime.network
+    net = snapshot.network
     a, b = net.actor(net.resolve(source)), net.actor(net.resolve(target))
     paths = net.shortest_paths(
         a.iri, b.iri, max_paths=max_paths, relations=relations.split(",") if relations else None
@@ -130,7 +130,7 @@ def shortest_paths(
             for tie in hop.ties:
                 for e in tie.events[-max_evidence:]:
                     wanted[e.iri] = None
-    records = {r.iri: r for r in event_records(runtime.store, wanted)}
+    records = {r.iri: r for r in event_records(snapshot.store, wanted)}
 
     def edge(tie: Tie) -> dict[str, Any]:
         shown = [records[e.iri] for e in reversed(tie.events[-max_evidence:]) if e.iri in records]

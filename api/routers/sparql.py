@@ -23,13 +23,15 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from graph.cost import Statistics, estimate
 
-from api.deps import NotAcceptable, UnsupportedMediaType, read_body
+from api.deps import NotAcceptable, UnsupportedMediaType, client_of, read_body
 from api.negotiation import negotiate
 from api.runtime import Runtime
 from graph.errors import InvalidInput, QueryRefused
 from graph.namespaces import graph_iri
-from graph.sparql import QueryForm, check_graphs, check_query, service_description
+from graph.settings import Settings
+from graph.sparql import QueryForm, QueryInfo, check_graphs, check_query, service_description
 from graph.store import RDFFormat, ResultsFormat
 
 __all__ = ["router"]
@@ -310,18 +312,24 @@ async def _run(
     result_format: str | None,
 ) -> Response:
     runtime = _runtime(request)
+    snapshot = runtime.snapshot  # one version of the graph for the whole request
     if len(queries) != 1:
         raise InvalidInput(f"send exactly one query; this request has {len(queries)}")
     text = queries[0]
     if not text.strip():
         raise InvalidInput("the query is empty")
-    settings, pool = runtime.settings, runtime.pool
-    known = pool.graphs
+    settings = runtime.settings
+    known = snapshot.graphs
     base = _endpoint(request)
     guard = partial(
-        check_query, text, known_graphs=known, max_length=settings.max_query_length, base_iri=base
+        _plan,
+        text,
+        known_graphs=known,
+        settings=settings,
+        statistics=snapshot.statistics,
+        base_iri=base,
     )
-    info = guard() if len(text) <= INLINE_GUARD_CHARS else await asyncio.to_thread(guard)
+    info, heavy = guard() if len(text) <= INLINE_GUARD_CHARS else await asyncio.to_thread(guard)
     check_graphs(default_graphs, known, what="default-graph-uri")
     check_graphs(named_graphs, known, what="named-graph-uri")
     if default_graphs or named_graphs:  # the protocol's dataset overrides the query's own
@@ -331,8 +339,10 @@ async def _run(
     else:  # the union of all graphs; every graph named
         dataset = (None, None)
     fmt = _choose(info.form, request.headers.get("accept"), result_format)
-    body, media_type = await pool.arun(
+    body, media_type = await runtime.pool.run(
         text,
+        heavy=heavy,
+        client=client_of(request),
         default_graphs=dataset[0],
         named_graphs=dataset[1],
         result_format=fmt,
@@ -340,6 +350,35 @@ async def _run(
         base_iri=base,
     )
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
+
+
+def _plan(
+    text: str,
+    *,
+    known_graphs: frozenset[str],
+    settings: Settings,
+    statistics: Statistics,
+    base_iri: str,
+) -> tuple[QueryInfo, bool]:
+    """The guard, then the cost estimate: refuse a query that pairs every solution of one part
+    with every solution of another over ACTORGRAPH_QUERY_MAX_COST rows; say whether the rest is
+    heavy (the lane it may use)."""
+    info = check_query(
+        text,
+        known_graphs=known_graphs,
+        max_length=settings.max_query_length,
+        max_depth=settings.max_nesting_depth,
+        base_iri=base_iri,
+    )
+    cost = estimate(text, statistics)
+    if cost.product > settings.query_max_cost:
+        raise QueryRefused(
+            f"the query was refused before it ran: {cost.reason}; the limit is "
+            f"{settings.query_max_cost:.0e} rows (setting ACTORGRAPH_QUERY_MAX_COST). Join the "
+            "parts through a shared variable, or query them one at a time"
+        )
+    heavy = not cost.understood or cost.cost > settings.query_heavy_cost
+    return info, heavy
 
 
 def _choose(
@@ -388,7 +427,7 @@ def _describe(request: Request, name: str | None) -> Response:
     if media is None:
         raise NotAcceptable("the service description is Turtle, JSON-LD, N-Triples or RDF/XML")
     fmt = next(f for f in DESCRIPTION_FORMATS if f.media_type == media)
-    body = _description(_endpoint(request), _runtime(request).pool.graphs, fmt)
+    body = _description(_endpoint(request), _runtime(request).snapshot.graphs, fmt)
     return Response(body, media_type=fmt.media_type, headers={"Vary": "Accept"})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import RuntimeDep
+from api.deps import SnapshotDep
 from graph.query import stats
 
 __all__ = ["router"]
@@ -30,14 +30,14 @@ class StatsOut(BaseModel):
 
 
 @router.get("", response_model=StatsOut, summary="Counts by class, edge property and graph")
-def get_stats(runtime: RuntimeDep) -> StatsOut:
+def get_stats(snapshot: SnapshotDep) -> StatsOut:
     """Instances per class, derived edges per property, triples per named graph."""
-    s = stats(runtime.store)
+    s = stats(snapshot.store)
     return StatsOut(
         triples=s.triples,
         classes=[Count(name=n, count=c) for n, c in s.classes],
         edges=[Count(name=n, count=c) for n, c in s.edges],
         graphs=[Count(name=n, count=c) for n, c in s.graphs],
-        actors=len(runtime.network),
-        ties=len(runtime.network.ties),
+        actors=len(snapshot.network),
+        ties=len(snapshot.network.ties),
     )

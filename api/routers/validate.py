@@ -6,19 +6,28 @@ a new event may refer to actors, articles and accusations already in the graph, 
 its events would derive are checked too. The answer is the SHACL report — conforms or not, and for
 each result the focus node, path, value, severity, shape and a message in words — as JSON (default)
 or as an ``sh:ValidationReport`` in Turtle (``Accept: text/turtle`` or ``format=turtle``), with the
-counts a commit would add. Nothing is written; no token is needed.
+counts a commit would add. Nothing is written. Who may call it: ACTORGRAPH_ANONYMOUS_JOBS (by
+default anyone, within a rate per client; stewards with a token without one).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import RDF_MEDIA_TYPES, NotAcceptable, RDFPayloadDep, StoreDep
+from api.deps import (
+    RDF_MEDIA_TYPES,
+    JobCallerDep,
+    NotAcceptable,
+    RDFPayloadDep,
+    RuntimeDep,
+    SnapshotDep,
+    until_disconnected,
+)
 from api.negotiation import negotiate
-from graph.batches import check_batch, parse_batch
+from graph.sandbox import CheckResult
 
 __all__ = ["EXAMPLE_BATCH", "PAYLOAD_ERRORS", "REQUEST_BODY", "router"]
 
@@ -70,11 +79,15 @@ ev:example-russia-pakistan-talks-quote a oa:TextQuoteSelector ;
 #: The answers to a bad RDF payload, shared by every endpoint that reads one (OpenAPI).
 PAYLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {
-        "description": "Malformed RDF (line and column), an unknown prefix, a relative "
-        "IRI, an ill-typed literal, a remote JSON-LD context, ontology triples."
+        "description": "Malformed RDF (line and column), not UTF-8, an unknown prefix, a relative "
+        "IRI, an ill-typed literal, a remote JSON-LD context, a DOCTYPE or entity in RDF/XML, "
+        "ontology triples."
     },
-    413: {"description": "The body is over ACTORGRAPH_MAX_PAYLOAD_BYTES."},
-    415: {"description": "No RDF Content-Type, or not UTF-8."},
+    413: {
+        "description": "Over a limit (`limit` names its setting): the body's bytes, its nesting "
+        "depth, its triples, or the time or memory its processing may take."
+    },
+    415: {"description": "No RDF Content-Type, or a charset other than UTF-8."},
 }
 
 REQUEST_BODY: dict[str, Any] = {
@@ -127,23 +140,44 @@ REQUEST_BODY: dict[str, Any] = {
     },
     openapi_extra={"requestBody": REQUEST_BODY},
 )
-def validate_batch(
-    store: StoreDep,
+async def validate_batch(
+    runtime: RuntimeDep,
+    snapshot: SnapshotDep,
     payload: RDFPayloadDep,
+    caller: JobCallerDep,
+    request: Request,
     fmt: Annotated[
         str | None,
         Query(alias="format", description="`json` or `turtle`; overrides Accept."),
     ] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Validate the triples as a batch would be validated before a commit; write nothing."""
+    """Validate the triples as a batch would be validated before a commit; write nothing.
+
+    Parsing and validation run in a sandboxed worker (limits on time and memory), killed if the
+    client goes away."""
     formats = {"json": JSON, "turtle": TURTLE}
     if fmt is not None and fmt not in formats:
         raise NotAcceptable(f"format={fmt} is not a report format: use json or turtle")
     chosen = formats[fmt] if fmt is not None else negotiate(accept, [JSON, TURTLE])
     if chosen is None:
         raise NotAcceptable(f"the report is {JSON} or {TURTLE}, not {accept or fmt}")
-    check = check_batch(store, parse_batch(payload.data, payload.format, source="body"))
+    settings = runtime.settings
+    # the request holds the snapshot's checkpoint (SnapshotDep) while the job reads it
+    check: CheckResult = await until_disconnected(
+        request,
+        runtime.sandbox.run(
+            "check",
+            str(snapshot.checkpoint.path),
+            payload.data,
+            payload.format.name,
+            settings.max_nesting_depth,
+            settings.max_batch_triples,
+            chosen == TURTLE,
+            False,
+        ),
+    )
     if chosen == TURTLE:
-        return Response(check.report.to_turtle(), media_type=f"{TURTLE}; charset=utf-8")
-    return JSONResponse(check.to_json())
+        assert check.turtle is not None
+        return Response(check.turtle, media_type=f"{TURTLE}; charset=utf-8")
+    return JSONResponse(check.json)
