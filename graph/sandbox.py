@@ -23,7 +23,7 @@ import itertools
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -173,9 +173,18 @@ def _decode(kind: str, message: str, fields: dict[str, Any]) -> ActorGraphError:
         return StoreUnavailable(message)
 
 
-def _job_main(conn: Connection, limits: Limits, cpu_seconds: float) -> None:
+def _job_main(
+    conn: Connection,
+    limits: Limits,
+    cpu_seconds: float,
+    extra: Mapping[str, Callable[..., Any]] | None,
+) -> None:
     """A sandbox worker: run jobs until told to stop, each with a CPU-time budget."""
     apply_limits(limits)
+    jobs = {**JOBS, **(extra or {})}
+    with contextlib.suppress(Exception):  # load the libraries once, not on the first request
+        import graph.batches
+        import graph.extract  # noqa: F401  (spaCy)
     conn.send(("ready",))
     while True:
         try:
@@ -187,7 +196,7 @@ def _job_main(conn: Connection, limits: Limits, cpu_seconds: float) -> None:
         _, name, args = message
         cpu_budget(cpu_seconds)
         try:
-            reply: tuple[Any, ...] = ("ok", JOBS[name](*args))
+            reply: tuple[Any, ...] = ("ok", jobs[name](*args))
         except MemoryError:
             _stores.clear()
             _extractors.clear()
@@ -213,6 +222,7 @@ class Sandbox:
     timeout : wall-clock and CPU seconds one job may take (ACTORGRAPH_JOB_TIMEOUT).
     memory_limit_mb : each worker's address space (ACTORGRAPH_JOB_MEMORY_LIMIT_MB).
     wait : seconds a job may wait for a free worker before :class:`EndpointBusy`.
+    jobs : more jobs by name (module-level functions, run in the workers), besides ``JOBS``.
     """
 
     def __init__(
@@ -222,6 +232,7 @@ class Sandbox:
         timeout: float,
         memory_limit_mb: int | None,
         wait: float = 30.0,
+        jobs: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("a Sandbox needs at least one worker")
@@ -229,6 +240,7 @@ class Sandbox:
         self.timeout = timeout
         self.wait = wait
         self.limits = Limits(memory_mb=memory_limit_mb)
+        self.jobs = dict(jobs or {})
         self._ctx = context()
         self._idle: list[Worker] = []
         self._all: set[Worker] = set()
@@ -242,6 +254,13 @@ class Sandbox:
         await asyncio.gather(*(self._start_one() for _ in range(self.workers)))
         if not self._all:
             raise StoreUnavailable("no sandbox worker could start; see the server log")
+
+    async def __aenter__(self) -> Sandbox:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     async def close(self) -> None:
         if self._closed:
@@ -381,7 +400,9 @@ class Sandbox:
         self._give_back(worker, None)
 
     def _spawn(self, name: str) -> Worker:
-        worker = Worker.spawn(self._ctx, _job_main, (self.limits, self.timeout), name)
+        worker = Worker.spawn(
+            self._ctx, _job_main, (self.limits, self.timeout, self.jobs or None), name
+        )
         try:
             reply = worker.receive_blocking(60)
         except BaseException:

@@ -15,6 +15,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import enum
 import io
@@ -487,11 +488,12 @@ class Store:
     def add_graphs(self, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
         """Add triples to named graphs in one transaction."""
         self._check_writable()
-        self._inner.extend(
-            ox.Quad(to_ox(s), to_ox(p), to_ox(o), to_ox(g))  # type: ignore[arg-type]
-            for g, triples in graphs.items()
-            for s, p, o in triples
-        )
+        with self._writing():
+            self._inner.extend(
+                ox.Quad(to_ox(s), to_ox(p), to_ox(o), to_ox(g))  # type: ignore[arg-type]
+                for g, triples in graphs.items()
+                for s, p, o in triples
+            )
 
     def drop_graphs(self, graphs: Iterable[URIRef]) -> None:
         """Remove whole named graphs in one transaction."""
@@ -512,11 +514,26 @@ class Store:
             if body:
                 parts.append(f"INSERT DATA {{ GRAPH {to_ox(g)} {{\n{body} .\n}} }}")
         if parts:
-            self._inner.update(" ;\n".join(parts))
+            with self._writing():
+                self._inner.update(" ;\n".join(parts))
 
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreUnavailable("this store was opened read-only")
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A failed transaction (disk full, store gone read-only) as StoreUnavailable, in words:
+        the transaction wrote nothing."""
+        try:
+            yield
+        except (OSError, RuntimeError) as exc:
+            raise StoreUnavailable(
+                _open_problem(self.path or Path("(memory)"), exc).replace(
+                    "cannot open the store", "cannot write to the store"
+                )
+                + "; nothing of this change was written"
+            ) from exc
 
 
 class _Closed:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -44,3 +46,26 @@ class Gate:
 
     def open(self) -> None:
         self.go.touch()
+
+
+# ------------------------------------------------------------------------- sandbox jobs
+def hold(started: str, go: str) -> str:
+    """A sandbox job that runs until the test opens the gate."""
+    Path(started).touch()
+    deadline = time.monotonic() + 120
+    while not os.path.exists(go) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return "done"
+
+
+def hog(megabytes: int) -> int:
+    """A sandbox job that allocates ``megabytes`` (a MemoryError past the worker's limit)."""
+    return len(bytearray(megabytes * 1024 * 1024))
+
+
+def crash() -> None:
+    """A sandbox job whose process aborts, as a native library does when an allocation fails."""
+    os.abort()
+
+
+JOBS: dict[str, Callable[..., Any]] = {"hold": hold, "hog": hog, "crash": crash}
