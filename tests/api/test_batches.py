@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +33,9 @@ def auth(token: str = ALICE) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    path = tmp_path_factory.mktemp("batches") / "store"
+def client(seed_copy: Callable[[str], Path]) -> Iterator[TestClient]:
     settings = Settings(
-        store_path=path,
+        store_path=seed_copy("batches"),
         steward_tokens=[SecretStr(f"alice:{ALICE}"), SecretStr(UNNAMED)],
         write_lock_timeout=2.0,
     )
@@ -45,10 +44,9 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="module")
-def closed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def closed(seed_copy: Callable[[str], Path]) -> Iterator[TestClient]:
     """A server with no steward token: writes are off."""
-    path = tmp_path_factory.mktemp("closed") / "store"
-    with TestClient(create_app(Settings(store_path=path))) as c:
+    with TestClient(create_app(Settings(store_path=seed_copy("closed")))) as c:
         yield c
 
 
@@ -338,11 +336,11 @@ def test_readers_during_a_commit_see_all_of_it_or_none(client: TestClient) -> No
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-def test_a_commit_does_not_wait_for_a_slow_query(tmp_path: Path) -> None:
+def test_a_commit_does_not_wait_for_a_slow_query(seed_copy: Callable[[str], Path]) -> None:
     """The workers move to the new checkpoint without waiting for a query still running on the
     old one; the old checkpoint is deleted by a later write once no worker has it open."""
     settings = Settings(
-        store_path=tmp_path / "store",
+        store_path=seed_copy("slow-query"),
         steward_tokens=[SecretStr(f"alice:{ALICE}")],
         query_timeout=4.0,
         query_workers=2,

@@ -17,7 +17,7 @@ import json
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -104,8 +104,8 @@ def wal_size(store: Path) -> int:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path / "store"
+def store(seed_copy: Callable[[str], Path]) -> Path:
+    return seed_copy("crash")
 
 
 def test_sigkill_during_a_commit_leaves_the_batch_all_there_or_not_at_all(

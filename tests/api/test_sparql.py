@@ -6,7 +6,8 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,9 +34,9 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(seed_copy: Callable[[str], Path]) -> Iterator[TestClient]:
     settings = Settings(
-        store_path=tmp_path_factory.mktemp("api-sparql") / "store",
+        store_path=seed_copy("api-sparql"),
         query_timeout=TIMEOUT,
         max_result_rows=MAX_ROWS,
         max_query_length=MAX_LENGTH,

@@ -14,7 +14,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from graph.batches import (
     retract_batch,
     unknown_shape_terms,
 )
-from graph.build import ACTORS_GRAPH, EDGES_GRAPH, build, derive_edges, seed_graphs_in
+from graph.build import ACTORS_GRAPH, EDGES_GRAPH, derive_edges, seed_graphs_in
 from graph.errors import Conflict, InvalidInput, NotFound, RetractionRefused, ValidationFailed
 from graph.namespaces import AG, CAMEO, ID, OA, PROV, RDF, RDFS, SCHEMA, SEM
 from graph.settings import PROJECT_ROOT
@@ -122,11 +122,8 @@ class Seeds:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    path = tmp_path_factory.mktemp("batches") / "store"
-    s = Store.open(path)
-    build(PROJECT_ROOT / "seeds", s)
-    yield s
+def store(seed_copy: Callable[[str], Path]) -> Store:
+    return Store.open(seed_copy("batches"))
 
 
 @pytest.fixture(scope="module")
@@ -600,11 +597,12 @@ def actorgraph(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_command_validates_commits_lists_and_retracts(tmp_path: Path) -> None:
+def test_the_command_validates_commits_lists_and_retracts(
+    seed_copy: Callable[[str], Path], tmp_path: Path
+) -> None:
     from api.routers.validate import EXAMPLE_BATCH
 
-    store = str(tmp_path / "store")
-    assert actorgraph("build", "--store", store).returncode == 0
+    store = str(seed_copy("command"))  # `actorgraph build` itself is tested in test_cli.py
     good, bad = tmp_path / "talks.ttl", tmp_path / "bad.ttl"
     good.write_text(EXAMPLE_BATCH)
     bad.write_text(EXAMPLE_BATCH.replace("ag:agent actor:russia ;", ""))
