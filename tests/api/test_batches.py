@@ -18,6 +18,7 @@ from rdflib.namespace import XSD
 
 from api.app import create_app
 from api.routers.validate import EXAMPLE_BATCH
+from api.runtime import Runtime
 from graph.settings import Settings
 
 ALICE = "alice-0123456789-secret"
@@ -26,6 +27,9 @@ EVENT = "https://w3id.org/actorgraph/id/event/example-russia-pakistan-talks"
 RUSSIA = "https://w3id.org/actorgraph/id/actor/russia"
 PAKISTAN = "https://w3id.org/actorgraph/id/actor/pakistan"
 TURTLE = {"Content-Type": "text/turtle"}
+#: How long a steward waits for another's write here: far longer than any commit takes, even on a
+#: loaded machine. The test of the 409 holds the lock itself and lowers it.
+WRITE_WAIT = 300.0
 
 
 def auth(token: str = ALICE) -> dict[str, str]:
@@ -37,7 +41,7 @@ def client(seed_copy: Callable[[str], Path]) -> Iterator[TestClient]:
     settings = Settings(
         store_path=seed_copy("batches"),
         steward_tokens=[SecretStr(f"alice:{ALICE}"), SecretStr(UNNAMED)],
-        write_lock_timeout=2.0,
+        write_lock_timeout=WRITE_WAIT,
     )
     with TestClient(create_app(settings)) as c:
         yield c
@@ -273,8 +277,12 @@ def test_two_stewards_committing_at_once_both_succeed(client: TestClient) -> Non
         client.delete(f"/batches/{r.json()['id']}", headers=auth())
 
 
-def test_a_steward_who_cannot_get_the_lock_gets_409(client: TestClient) -> None:
-    lock = client.app.state.runtime.write_lock  # type: ignore[attr-defined]
+def test_a_steward_who_cannot_get_the_lock_gets_409(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    monkeypatch.setattr(runtime.settings, "write_lock_timeout", 2.0)
+    lock = runtime.write_lock
     assert lock.acquire(timeout=30)  # another commit in progress
     try:
         started = time.monotonic()
