@@ -312,29 +312,59 @@ def big_batch(events: int) -> tuple[str, int]:
 
 
 def test_readers_during_a_commit_see_all_of_it_or_none(client: TestClient) -> None:
+    """A reader polls through a commit. The commit is held once its transaction is in the store
+    and before it is published to the query workers, until the reader has read five more times;
+    every read sees none of the batch or all of it."""
     text, total = big_batch(150)
     count = (
         "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o "
         'FILTER (CONTAINS(STR(?s), "/event/bulk-") || CONTAINS(STR(?s), "/evidence/bulk-")) }'
     )
     seen: list[int] = []
-    done = threading.Event()
+    failed: list[str] = []
+    read = threading.Condition()
+    answered = threading.Event()
 
-    def read() -> None:
-        while not done.is_set():
+    def reads(more: int) -> bool:
+        """Wait until the reader has read ``more`` more times (or stopped, or a minute passed)."""
+        with read:
+            target = len(seen) + more
+            return read.wait_for(lambda: len(seen) >= target or bool(failed), timeout=60)
+
+    def reader() -> None:
+        while True:
+            last = answered.is_set()  # a read begun after the answer must see the batch
             r = client.get("/sparql", params={"query": count})
-            assert r.status_code == 200
-            seen.append(int(r.json()["results"]["bindings"][0]["n"]["value"]))
+            with read:
+                if r.status_code != 200:
+                    failed.append(r.text)
+                else:
+                    seen.append(int(r.json()["results"]["bindings"][0]["n"]["value"]))
+                read.notify_all()
+            if last or failed:
+                return
 
-    reader = threading.Thread(target=read)
-    reader.start()
-    try:
-        r = client.post("/batches", content=text, headers=auth())
-    finally:
-        time.sleep(0.3)
-        done.set()
-        reader.join()
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    publish = runtime.publish
+    held: list[bool] = []
+
+    def publish_after_reads() -> None:
+        held.append(reads(5))
+        publish()
+
+    thread = threading.Thread(target=reader)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runtime, "publish", publish_after_reads)
+        thread.start()
+        try:
+            r = client.post("/batches", content=text, headers=auth())
+        finally:
+            answered.set()
+            thread.join(60)
+    assert not thread.is_alive(), "the reader is stuck"
+    assert not failed, failed
     assert r.status_code == 201, r.text
+    assert held == [True], "the reader did not read five times while the commit was held"
     assert set(seen) <= {0, total}, sorted(set(seen))
     assert seen[0] == 0 and seen[-1] == total and len(seen) > 5
     client.delete(f"/batches/{r.json()['id']}", headers=auth())
