@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -24,8 +24,8 @@ RUSSIA = str(ID["actor/russia"])
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    app = create_app(Settings(store_path=tmp_path_factory.mktemp("actors") / "store"))
+def client(seed_copy: Callable[[str], Path]) -> Iterator[TestClient]:
+    app = create_app(Settings(store_path=seed_copy("actors")))
     with TestClient(app) as c:
         yield c
 
@@ -248,8 +248,8 @@ def test_openapi_has_examples_for_every_parameter_of_ego(client: TestClient) -> 
 
 
 @pytest.mark.slow
-def test_ego_over_a_real_uvicorn(tmp_path: Path) -> None:
-    with uvicorn(tmp_path / "store", tmp_path / "server.log") as base:
+def test_ego_over_a_real_uvicorn(seed_copy: Callable[[str], Path], tmp_path: Path) -> None:
+    with uvicorn(seed_copy("ego-uvicorn"), tmp_path / "server.log") as base:
         r = httpx.get(f"{base}/actors/Taliban/ego", headers={"Accept": "application/graphml+xml"})
         assert r.status_code == 200
         assert TALIBAN in nx.read_graphml(io.BytesIO(r.content))

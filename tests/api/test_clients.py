@@ -1,12 +1,13 @@
 """Real SPARQL clients (SPARQLWrapper, rdflib's SPARQLStore) against a real ``uvicorn`` process.
 
-The server builds its own store from the seeds; the expected answers come from the session's
-store built from the same seeds, so nothing here is hard-coded.
+The server answers from a copy of the session's seed store; the expected answers come from the
+session's store itself, so nothing here is hard-coded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from xml.dom.minidom import Document
 
@@ -28,10 +29,10 @@ TALIBAN = URIRef(PREFIXES["actor"] + "taliban")
 
 
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def endpoint(seed_copy: Callable[[str], Path]) -> Iterator[str]:
     """``uvicorn --factory api.app:factory`` on a free port, stopped at the end of the module."""
-    tmp = tmp_path_factory.mktemp("uvicorn")
-    with uvicorn(tmp / "store", tmp / "server.log") as base:
+    store = seed_copy("uvicorn")
+    with uvicorn(store, store.with_name("server.log")) as base:
         yield f"{base}/sparql"
 
 

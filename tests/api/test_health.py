@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,8 +14,8 @@ from graph.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    app = create_app(Settings(store_path=tmp_path_factory.mktemp("health") / "store"))
+def client(seed_copy: Callable[[str], Path]) -> Iterator[TestClient]:
+    app = create_app(Settings(store_path=seed_copy("health")))
     with TestClient(app) as c:
         yield c
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,8 +17,8 @@ KABULOV, TRUMP = str(ID["actor/zamir-kabulov"]), str(ID["actor/donald-trump"])
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    app = create_app(Settings(store_path=tmp_path_factory.mktemp("paths") / "store"))
+def client(seed_copy: Callable[[str], Path]) -> Iterator[TestClient]:
+    app = create_app(Settings(store_path=seed_copy("paths")))
     with TestClient(app) as c:
         yield c
 

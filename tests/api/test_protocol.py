@@ -10,7 +10,8 @@ of scope for a read-only endpoint: each is sent as written and must be refused w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,8 +43,8 @@ DIRECT = {"content-type": "application/sparql-query"}
 
 
 @pytest.fixture(scope="module")
-def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Store]]:
-    app = create_app(Settings(store_path=tmp_path_factory.mktemp("protocol") / "store"))
+def app_client(seed_copy: Callable[[str], Path]) -> Iterator[tuple[TestClient, Store]]:
+    app = create_app(Settings(store_path=seed_copy("protocol")))
     with TestClient(app) as client:
         runtime: Runtime = app.state.runtime
         yield client, runtime.store

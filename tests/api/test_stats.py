@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,8 +15,8 @@ from graph.store import Store
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    app = create_app(Settings(store_path=tmp_path_factory.mktemp("stats") / "store"))
+def client(seed_copy: Callable[[str], Path]) -> Iterator[TestClient]:
+    app = create_app(Settings(store_path=seed_copy("stats")))
     with TestClient(app) as c:
         yield c
 

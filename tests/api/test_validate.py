@@ -5,7 +5,8 @@ from __future__ import annotations
 import http.server
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -24,9 +25,8 @@ TURTLE = {"Content-Type": "text/turtle"}
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    path = tmp_path_factory.mktemp("validate") / "store"
-    app = create_app(Settings(store_path=path, max_payload_bytes=LIMIT))
+def client(seed_copy: Callable[[str], Path]) -> Iterator[TestClient]:
+    app = create_app(Settings(store_path=seed_copy("validate"), max_payload_bytes=LIMIT))
     with TestClient(app) as c:
         yield c
 

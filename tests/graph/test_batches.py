@@ -14,7 +14,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from graph.batches import (
     retract_batch,
     unknown_shape_terms,
 )
-from graph.build import ACTORS_GRAPH, EDGES_GRAPH, build, derive_edges, seed_graphs_in
+from graph.build import ACTORS_GRAPH, EDGES_GRAPH, derive_edges, seed_graphs_in
 from graph.errors import Conflict, InvalidInput, NotFound, RetractionRefused, ValidationFailed
 from graph.namespaces import AG, CAMEO, ID, OA, PROV, RDF, RDFS, SCHEMA, SEM
 from graph.settings import PROJECT_ROOT
@@ -58,12 +58,12 @@ def union(store: Store) -> Graph:
     return g
 
 
-_STORE_RESULTS: dict[frozenset[tuple[URIRef, int]], list[Result]] = {}
+_STORE_RESULTS: dict[tuple[Path | None, frozenset[tuple[URIRef, int]]], list[Result]] = {}
 
 
 def store_results(store: Store, graph: Graph) -> list[Result]:
     """Full validation of the store alone, cached while its graphs keep their sizes."""
-    key = frozenset((g, store.graph_size(g)) for g in store.named_graphs())
+    key = store.path, frozenset((g, store.graph_size(g)) for g in store.named_graphs())
     if key not in _STORE_RESULTS:
         _STORE_RESULTS[key] = validate(graph).results
     return _STORE_RESULTS[key]
@@ -122,11 +122,8 @@ class Seeds:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    path = tmp_path_factory.mktemp("batches") / "store"
-    s = Store.open(path)
-    build(PROJECT_ROOT / "seeds", s)
-    yield s
+def store(seed_copy: Callable[[str], Path]) -> Store:
+    return Store.open(seed_copy("batches"))
 
 
 @pytest.fixture(scope="module")
@@ -386,9 +383,17 @@ def test_a_batch_repeating_the_store_is_fine_and_counts_what_is_new(
 
 
 # ------------------------------------------------------------------------------ commit, retract
-def test_commits_and_retractions_over_several_batches(store: Store, seeds: Seeds) -> None:
+@pytest.fixture
+def own_store(seed_copy: Callable[[str], Path]) -> Store:
+    """A store for one test alone, as built from the seeds: no batch of another test in it."""
+    return Store.open(seed_copy("batches-own"))
+
+
+def test_commits_and_retractions_over_several_batches(own_store: Store, seeds: Seeds) -> None:
     """Commit a sequence of batches, proving each report against full validation of the graph
-    as it then is; retract one that a later batch depends on (refused), then in order."""
+    as it then is; retract one that a later batch depends on (refused), then in order. It counts
+    every batch and audit record, so it has a store of its own."""
+    store = own_store
     seed_graphs = {g: store.graph_size(g) for g in seed_graphs_in(store)}
     first = Graph()
     founder = actor(first, "founder", AG.GovernmentBody)
@@ -600,11 +605,12 @@ def actorgraph(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_command_validates_commits_lists_and_retracts(tmp_path: Path) -> None:
+def test_the_command_validates_commits_lists_and_retracts(
+    seed_copy: Callable[[str], Path], tmp_path: Path
+) -> None:
     from api.routers.validate import EXAMPLE_BATCH
 
-    store = str(tmp_path / "store")
-    assert actorgraph("build", "--store", store).returncode == 0
+    store = str(seed_copy("command"))  # `actorgraph build` itself is tested in test_cli.py
     good, bad = tmp_path / "talks.ttl", tmp_path / "bad.ttl"
     good.write_text(EXAMPLE_BATCH)
     bad.write_text(EXAMPLE_BATCH.replace("ag:agent actor:russia ;", ""))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -326,9 +326,8 @@ def test_cli_extract_writes_turtle_that_validates(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    path = tmp_path_factory.mktemp("extract-api") / "store"
-    with TestClient(create_app(Settings(store_path=path))) as c:
+def client(seed_copy: Callable[[str], Path]) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(store_path=seed_copy("extract-api")))) as c:
         yield c
 
 
