@@ -46,15 +46,14 @@ def _timed(client: TestClient, url: str) -> float:
     return time.perf_counter() - started
 
 
-@pytest.mark.parametrize("url", ["/actors/pakistan", "/events?actor=pakistan&limit=1"])
-def test_committing_the_same_batch_again_does_not_slow_reads_down(
-    writer: TestClient, url: str
-) -> None:
-    batches = writer.get("/batches").json()["count"]
-    for _ in range(COMMITS - batches):  # the first parameter commits, the second reuses them
+def test_committing_the_same_batch_again_does_not_slow_reads_down(writer: TestClient) -> None:
+    for _ in range(COMMITS):
         r = writer.post(
             "/batches", content=EXAMPLE_BATCH, headers={**AUTH, "Content-Type": "text/turtle"}
         )
         assert r.status_code == 201, r.text
-    elapsed = _timed(writer, url)
-    assert elapsed < LIMIT, f"GET {url} took {elapsed:.1f} s after {COMMITS} commits of one batch"
+    for url in ("/actors/pakistan", "/events?actor=pakistan&limit=1", "/events?limit=1"):
+        elapsed = _timed(writer, url)
+        assert elapsed < LIMIT, (
+            f"GET {url} took {elapsed:.1f} s after {COMMITS} commits of one batch"
+        )
