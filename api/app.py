@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 
-from api.errors import install_error_handlers
+from api.errors import PROBLEM_JSON, install_error_handlers
 from api.routers import actors, batches, events, extract, health, paths, sparql, stats, validate
 from api.runtime import Runtime
 from graph.settings import Settings
@@ -32,13 +35,21 @@ gets a problem+json answer that names the limit and its setting.
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the store is opened by the lifespan, once, and closed on shutdown."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    query_functions: Mapping[str, Callable[..., Any]] | None = None,
+) -> FastAPI:
+    """Build the app; the store is opened by the lifespan, once, and closed on shutdown.
+
+    ``query_functions``: SPARQL extension functions by IRI for the query workers (module-level
+    callables; the tests use one that blocks until told to go)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await Runtime.open(settings)  # blocking steps in threads: the loop runs on
+        # blocking steps run in threads: the loop keeps answering meanwhile
+        runtime = await Runtime.open(settings, query_functions=query_functions)
         app.state.runtime = runtime
         try:
             yield
@@ -62,7 +73,60 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (sparql, actors, paths, events, stats, health, extract, validate, batches):
         app.include_router(module.router)
+    app.openapi = partial(_openapi, app)  # type: ignore[method-assign]
     return app
+
+
+#: RFC 9457 problem details, as every error of the API is written (api/errors.py).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "What is wrong and what to do, in words."},
+        "line": {"type": "integer"},
+        "column": {"type": "integer"},
+        "source": {"type": "string"},
+        "limit": {"type": "string", "description": "The setting of the limit that was hit."},
+        "allowed": {"type": "number", "description": "Its value."},
+        "suggestions": {"type": "array", "items": {"type": "string"}},
+        "errors": {"type": "array", "items": {"type": "object"}},
+        "report": {"type": "object"},
+        "incident": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, with every error answer documented as what it is: problem+json (FastAPI
+    documents its 422 as its own JSON shape, which this app never sends)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            if "422" in responses:
+                responses["422"]["description"] = (
+                    responses["422"].get("description", "")
+                    if responses["422"].get("description") != "Validation Error"
+                    else "Invalid request parameters (which, and why, in `errors`)."
+                )
+            for code, response in responses.items():
+                if code.isdigit() and int(code) >= 400:
+                    response["content"] = problem
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schema["components"]["schemas"].pop(unused, None)
+    app.openapi_schema = schema
+    return schema
 
 
 def factory() -> FastAPI:

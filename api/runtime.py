@@ -25,15 +25,14 @@ import gc
 import logging
 import shutil
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.cost import Statistics
-
 from graph.build import build
 from graph.checkpoints import Checkpoint
+from graph.cost import Statistics
 from graph.errors import Conflict, StoreUnavailable
 from graph.networks import ActorNetwork
 from graph.pool import QueryPool
@@ -180,7 +179,12 @@ class Runtime:
 
     # ------------------------------------------------------------------------ opening
     @classmethod
-    async def open(cls, settings: Settings) -> Runtime:
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        query_functions: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> Runtime:
         """Open (or, at the default path, build) the store, checkpoint it, read the first
         snapshot and start the workers. Blocking steps run in threads: the event loop keeps
         answering meanwhile. On failure everything opened so far is closed again.
@@ -211,6 +215,7 @@ class Runtime:
                 heavy_per_client=settings.query_heavy_per_client,
                 memory_max_triples=settings.query_memory_max_triples,
                 memory_limit_mb=settings.query_memory_limit_mb,
+                functions=query_functions,
             )
             await pool.start()
             sandbox = Sandbox(

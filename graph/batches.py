@@ -8,7 +8,10 @@ conform, be sure a commit is all there or not there at all, and be able to retra
 :mod:`graph.store`.
 
 **A batch** is committed into a named graph of its own, ``id:graph/batch/<id>`` (the id sorts by
-time: ``20261122T153012345-7f3a``), in ONE transaction together with
+time: ``20261122T153012345-7f3a``): the submitted triples the graph did not hold yet (a triple
+repeated from the graph is not stored again: pyoxigraph's union default graph counts a triple once
+per graph that holds it, so a batch committed seven times made the lookups' joins seven to the
+eighth times larger), in ONE transaction together with
 
 * the direct edges derived from the batch's events by the project's one rule
   (``graph/queries/derive_edges.rq``, run on the events' data as it will be after the commit). All
@@ -632,6 +635,7 @@ class Check:
     new_edges: int  # ... of which the store does not hold yet
     focus_nodes: int  # nodes validated
     added: Graph = field(repr=False)  # the triples a commit would add to the union (Δ)
+    new: Graph = field(repr=False)  # the submitted triples the store does not hold yet
 
     @property
     def conforms(self) -> bool:
@@ -676,7 +680,7 @@ def check_batch(store: Store, batch: Graph) -> Check:
         removal=False,
     )
     report, focus = _new_results(change)
-    return Check(report, len(batch), len(new), derived, new_edges, len(focus), added)
+    return Check(report, len(batch), len(new), derived, new_edges, len(focus), added, new)
 
 
 def _derive(view: _View, batch: Graph) -> Graph:
@@ -725,7 +729,7 @@ class BatchInfo:
     credential: str
     source: str | None
     comment: str | None
-    triples: int  # in the batch graph: submitted and derived
+    triples: int  # in the batch graph: new submitted triples and derived edges
     submitted: int
     new_triples: int
     derived_edges: int
@@ -883,8 +887,8 @@ def commit_batch(
         )
     counts = {"submitted": check.triples, "new": check.new_triples, "derived": len(check.derived)}
     return write_batch(
-        store, batch, check.derived, counts, steward=steward, source=source, comment=comment,
-        now=now,
+        store, check.new, check.derived, counts, steward=steward, source=source,
+        comment=comment, now=now,
     )  # fmt: skip
 
 
@@ -902,8 +906,9 @@ def write_batch(
 ) -> BatchInfo:
     """Commit a batch that was checked against exactly this state of the store (by
     :func:`check_batch`, here or in a sandboxed worker on a checkpoint of it): in one
-    transaction, its triples and derived edges into ``id:graph/batch/<id>``, its record into the
-    registry and the audit log. ``key`` records the client's idempotency key with it.
+    transaction, its new triples (``batch``: those the store does not hold yet, ``Check.new``)
+    and derived edges into ``id:graph/batch/<id>``, its record into the registry and the audit
+    log. ``key`` records the client's idempotency key with it.
     """
     now = now or dt.datetime.now(dt.UTC)
     batch_id = _new_id(store, now)

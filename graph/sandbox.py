@@ -72,7 +72,9 @@ class CheckResult:
     json: dict[str, Any]  # Check.to_json(): the report and the counts
     turtle: str | None  # the sh:ValidationReport, when asked for
     summary: str  # the report in words, for a 422
-    batch: bytes | None  # the parsed batch (blank nodes skolemised) as N-Triples, for a commit
+    batch: (
+        bytes | None
+    )  # its triples the graph lacks (blank nodes skolemised), N-Triples, to commit
     derived: bytes | None  # the edges its events derive, as N-Triples, for a commit
     counts: dict[str, int]
 
@@ -103,7 +105,7 @@ def check_job(
         json=check.to_json(),
         turtle=check.report.to_turtle() if turtle else None,
         summary=summary("the batch does not conform to the shapes", check.report),
-        batch=batch.serialize(format="nt", encoding="utf-8") if for_commit else None,
+        batch=check.new.serialize(format="nt", encoding="utf-8") if for_commit else None,
         derived=check.derived.serialize(format="nt", encoding="utf-8") if for_commit else None,
         counts={
             "submitted": check.triples,

@@ -167,6 +167,17 @@ class EgoSummary(BaseModel):
     filters: EgoFilters
 
 
+class NodeLinkGraph(BaseModel):
+    """networkx node-link JSON (``format=node-link``), for D3 and ``networkx.node_link_graph``."""
+
+    directed: bool
+    multigraph: bool
+    graph: dict[str, Any]
+    nodes: list[dict[str, Any]]
+    links: list[dict[str, Any]] | None = None
+    edges: list[dict[str, Any]] | None = None
+
+
 class CytoscapeGraph(BaseModel):
     """Cytoscape.js elements JSON (``cy.add(body.elements)``) with a summary."""
 
@@ -333,7 +344,7 @@ def search_actors(
 
 @router.get(
     "/{actor:path}/ego",
-    response_model=CytoscapeGraph,
+    response_model=CytoscapeGraph | NodeLinkGraph,
     summary="The ego network of an actor",
     responses={
         200: {
@@ -343,6 +354,7 @@ def search_actors(
                 "application/gexf+xml": {"schema": {"type": "string"}},
             },
         },
+        400: {"description": "An unknown `format` or relation, or `from` after `to`."},
         404: {"description": "Unknown actor; `suggestions` holds the closest names."},
         406: {"description": "The Accept header allows none of the formats."},
     },

@@ -49,7 +49,18 @@ class EventList(BaseModel):
     events: list[EventOut]
 
 
-@router.get("", response_model=EventList, summary="Events by type, actor and date")
+@router.get(
+    "",
+    response_model=EventList,
+    summary="Events by type, actor and date",
+    responses={
+        400: {
+            "description": "An unknown event type (the valid ones are listed), or `from` after "
+            "`to`."
+        },
+        404: {"description": "Unknown actor; `suggestions` holds the closest names."},
+    },
+)
 def list_events(
     snapshot: SnapshotDep,
     type: Annotated[

@@ -26,6 +26,7 @@ from api.deps import (
     until_disconnected,
 )
 from api.negotiation import negotiate
+from api.routers.validate import JOB_ERRORS, OPTIONAL_TOKEN
 from graph.errors import InvalidInput, LimitExceeded
 from graph.payloads import decode_utf8
 
@@ -86,20 +87,20 @@ async def article_text(request: Request) -> str:
             }
         },
         400: {"description": "The body is not UTF-8 (line and column), or empty."},
-        401: {"description": "A token that is not a steward's, or none where one is required."},
         406: {"description": "No acceptable format."},
         413: {
             "description": "Over a limit (`limit` names its setting): bytes, characters, or the "
             "time or memory reading it may take."
         },
         415: {"description": "The body is not text/plain."},
-        429: {"description": "Too many requests from this client (Retry-After says when)."},
+        **JOB_ERRORS,
     },
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {"text/plain": {"schema": {"type": "string"}, "example": _EXAMPLE}},
-        }
+        },
+        "security": OPTIONAL_TOKEN,
     },
 )
 async def extract(

@@ -90,6 +90,10 @@ _NAMES = {
     response_model=PathsOut,
     response_model_by_alias=True,
     summary="Shortest paths between two actors",
+    responses={
+        400: {"description": "An unknown relation."},
+        404: {"description": "An unknown actor; `suggestions` holds the closest names."},
+    },
 )
 def shortest_paths(
     snapshot: SnapshotDep,

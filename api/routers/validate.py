@@ -29,7 +29,14 @@ from api.deps import (
 from api.negotiation import negotiate
 from graph.sandbox import CheckResult
 
-__all__ = ["EXAMPLE_BATCH", "PAYLOAD_ERRORS", "REQUEST_BODY", "router"]
+__all__ = [
+    "EXAMPLE_BATCH",
+    "JOB_ERRORS",
+    "OPTIONAL_TOKEN",
+    "PAYLOAD_ERRORS",
+    "REQUEST_BODY",
+    "router",
+]
 
 router = APIRouter(prefix="/validate", tags=["stewards"])
 
@@ -74,6 +81,15 @@ ev:example-russia-pakistan-talks-target a oa:SpecificResource ;
 ev:example-russia-pakistan-talks-quote a oa:TextQuoteSelector ;
     oa:exact "Russia and Pakistan held talks in Moscow" .
 """
+
+#: A steward's token is optional on the endpoints that work for anonymous callers too: OpenAPI
+#: says so with an empty requirement beside the bearer one (FastAPI adds the bearer one).
+OPTIONAL_TOKEN: list[dict[str, list[str]]] = [{}]
+#: The answers of the endpoints that do work for anonymous callers (who may: ACTORGRAPH_ANONYMOUS_JOBS).
+JOB_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "A token that is not a steward's, or none where one is required."},
+    429: {"description": "Too many requests from this client (Retry-After says when)."},
+}
 
 #: The request body in OpenAPI: one example, every RDF media type.
 #: The answers to a bad RDF payload, shared by every endpoint that reads one (OpenAPI).
@@ -137,8 +153,9 @@ REQUEST_BODY: dict[str, Any] = {
         },
         406: {"description": "Neither JSON nor Turtle is acceptable."},
         **PAYLOAD_ERRORS,
+        **JOB_ERRORS,
     },
-    openapi_extra={"requestBody": REQUEST_BODY},
+    openapi_extra={"requestBody": REQUEST_BODY, "security": OPTIONAL_TOKEN},
 )
 async def validate_batch(
     runtime: RuntimeDep,

@@ -5,9 +5,9 @@ and waits to be killed, so that the test kills it exactly there instead of guess
 places below, a commit that reaches that place writes the file ``paused`` (holding the place's
 name) and waits until the process is killed:
 
-* ``validating``: the batch is being validated; nothing has been written.
+* ``validating``: the batch is about to be validated (in the sandbox); nothing has been written.
 * ``committed``: the write transaction has returned (the batch is in the store's log) and the
-  server is about to publish it to its readers and answer.
+  server is about to checkpoint it, publish it to its readers and answer.
 
 Run it as ``uvicorn --factory tests.api.crash_app:factory``.
 """
@@ -17,15 +17,14 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from rdflib import Graph
 
-import graph.batches
 from api.app import create_app
 from api.runtime import Runtime
-from graph.store import Store
+from graph.sandbox import Sandbox
 
 __all__ = ["PLACES", "factory"]
 
@@ -43,18 +42,19 @@ def _stop_here(place: str) -> None:
 
 
 def factory() -> FastAPI:
-    check_batch = graph.batches.check_batch
-    publish = Runtime.publish
+    run = Sandbox.run
+    checkpoint = Runtime._checkpoint
 
-    def checking(store: Store, batch: Graph) -> graph.batches.Check:
-        _stop_here("validating")
-        return check_batch(store, batch)
+    async def checking(sandbox: Sandbox, job: str, *args: Any) -> Any:
+        if job == "check":
+            _stop_here("validating")
+        return await run(sandbox, job, *args)
 
-    def publishing(runtime: Runtime) -> None:
+    async def publishing(runtime: Runtime) -> None:
         _stop_here("committed")
-        publish(runtime)
+        await checkpoint(runtime)
 
     patch = pytest.MonkeyPatch()  # for the life of this process: it is never undone
-    patch.setattr(graph.batches, "check_batch", checking)
-    patch.setattr(Runtime, "publish", publishing)
+    patch.setattr(Sandbox, "run", checking)
+    patch.setattr(Runtime, "_checkpoint", publishing)
     return create_app()

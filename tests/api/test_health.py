@@ -37,7 +37,8 @@ def test_health_says_when_every_worker_answers_from_memory(client: TestClient) -
     ]:
         assert time.monotonic() < deadline, body
         time.sleep(0.05)
-    assert body["query_workers_in_memory"] == body["query_workers"] == 2
+    expected = client.app.state.runtime.settings.query_workers  # type: ignore[attr-defined]
+    assert body["query_workers_in_memory"] == body["query_workers"] == expected
 
 
 def test_unhealthy_while_the_store_directory_is_gone(client: TestClient) -> None:

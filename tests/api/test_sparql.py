@@ -19,6 +19,7 @@ from api.runtime import Runtime
 from graph.namespaces import graph_iri
 from graph.settings import Settings
 from graph.store import Store
+from tests.workerfns import FUNCTIONS, Gate
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 ACTORS = str(graph_iri("actors"))
@@ -29,7 +30,7 @@ MAX_PAYLOAD = 50_000
 #: The time limit of the app that tests it; the other tests run under the default (10 s), so no
 #: ordinary query is cut short on a loaded machine.
 TIMEOUT = 1.0
-SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 STATES = "SELECT ?s WHERE { ?s a ag:State } ORDER BY ?s"
 TALIBAN = "CONSTRUCT { actor:taliban ?p ?o } WHERE { actor:taliban ?p ?o }"
 PROBLEM = "application/problem+json"
@@ -311,20 +312,60 @@ def test_more_rows_than_the_cap_is_refused_never_truncated(client: TestClient) -
     assert f"more than {MAX_ROWS} triples" in body["detail"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def short_timeout(seed_copy: Callable[[str], Path]) -> Iterator[TestClient]:
+    """An app with the default settings but a short time limit and a query that waits."""
     settings = Settings(store_path=seed_copy("api-sparql-timeout"), query_timeout=TIMEOUT)
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings, query_functions=FUNCTIONS)) as c:
         yield c
 
 
-def test_a_timeout_is_a_503_problem_and_the_endpoint_lives_on(short_timeout: TestClient) -> None:
+def test_a_timeout_is_a_503_problem_and_the_endpoint_lives_on(
+    short_timeout: TestClient, tmp_path: Path
+) -> None:
     client = short_timeout
-    r = client.get("/sparql", params={"query": SLOW})
+    r = client.get("/sparql", params={"query": Gate(tmp_path).query})  # never opened: runs on
     body = problem(r, 503)
     assert f"longer than {TIMEOUT:g} s" in body["detail"]
     assert "ACTORGRAPH_QUERY_TIMEOUT" in body["detail"]
     assert r.headers["retry-after"] == "1"
+    assert client.get("/sparql", params={"query": "ASK {}"}).json()["boolean"] is True
+
+
+def test_a_cartesian_runaway_is_refused_before_it_runs_with_the_reason(client: TestClient) -> None:
+    body = problem(client.get("/sparql", params={"query": RUNAWAY}), 400)
+    assert "`?a ?b ?c`" in body["detail"] and "`?g ?h ?i`" in body["detail"]
+    assert "share no variable" in body["detail"]
+    assert "ACTORGRAPH_QUERY_MAX_COST" in body["detail"]
+    # connected, it runs (and a product of small parts is fine)
+    ok = client.get(
+        "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?a a ag:State . ?b a ag:State }"}
+    )
+    assert ok.status_code == 200, ok.text
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("SELECT * WHERE " + "{" * 9_000 + "?s ?p ?o" + "}" * 9_000, "nests brackets deeper"),
+        ("SELECT * WHERE { FILTER(" + "(" * 5_000 + "1" + ")" * 5_000 + ") }", "nests brackets"),
+        ("SELECT * WHERE { FILTER(" + "!" * 12_000 + "true) }", "'!' in a row"),
+        ("SELECT * WHERE { BIND(1" + "+1" * 8_000 + " AS ?x) }", "more than 5,000 tokens"),
+    ],
+    ids=["groups", "parentheses", "negations", "a-long-sum"],
+)
+def test_queries_that_would_crash_the_parser_are_refused_as_bad_queries(
+    short_timeout: TestClient, query: str, words: str
+) -> None:
+    """These crashed a worker (503 "the worker died", again on every retry): now a 400 saying
+    why, and the endpoint answers the next query. (Under the default length cap.)"""
+    client = short_timeout
+    assert len(query) < Settings().max_query_length
+    body = problem(
+        client.post("/sparql", content=query, headers={"content-type": "application/sparql-query"}),
+        400,
+    )
+    assert words in body["detail"] and "line 1" in body["detail"]
     assert client.get("/sparql", params={"query": "ASK {}"}).json()["boolean"] is True
 
 

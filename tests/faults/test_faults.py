@@ -10,6 +10,7 @@ are skipped, saying why, where mounting is not allowed.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -91,14 +92,14 @@ def small_disk(folder: Path, megabytes: int) -> Iterator[Path]:
 def fill(disk: Path) -> Path:
     """Fill the disk to the last byte; the ballast file is returned (delete it to free space)."""
     ballast = disk / "ballast"
-    with ballast.open("wb") as out, contextlib.suppress(OSError):
-        while True:
-            out.write(b"\0" * 65536)
-            out.flush()
-    with ballast.open("ab") as out, contextlib.suppress(OSError):
-        while True:
-            out.write(b"\0")
-            out.flush()
+    fd = os.open(ballast, os.O_WRONLY | os.O_CREAT)
+    try:
+        for size in (1 << 20, 4096, 1):  # unbuffered: every byte the disk takes
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"\0" * size)
+    finally:
+        os.close(fd)
     return ballast
 
 

@@ -133,16 +133,18 @@ def test_export_matches_store_size(
 
 
 def test_serve_builds_the_store_and_answers_over_http(tmp_path: Path) -> None:
-    """The README's main command: `actorgraph serve` on a machine with no store yet."""
+    """The README's main command: `actorgraph serve` on a machine with no store yet (at the
+    default path, ./data/store, as `make serve` runs it from the checkout; here from a folder of
+    the test's own, with the package importable from the checkout)."""
     port = free_port()
-    store, log = tmp_path / "store", tmp_path / "serve.log"
+    store, log = tmp_path / "data" / "store", tmp_path / "serve.log"
     with log.open("w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "graph", "serve", "--port", str(port), "--store", str(store)],
-            cwd=PROJECT_ROOT,
+            [sys.executable, "-m", "graph", "serve", "--port", str(port)],
+            cwd=tmp_path,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(PROJECT_ROOT)},
         )
     base = f"http://127.0.0.1:{port}"
     try:
