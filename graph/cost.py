@@ -29,6 +29,9 @@ The model (orders of magnitude, from :class:`Statistics` counted once per versio
   yields its row count. MINUS and FILTER (NOT) EXISTS groups cost what they read but connect
   nothing, and neither do FILTER and BIND (a BIND's variable joins with the variables it is
   computed from when another part uses it). EXISTS groups are estimated on their own.
+* **Rows** (for the lane, never for a refusal) counts each connected join pessimistically: its
+  largest part times the average fan-out (rows per distinct subject of the graph, at least 1) of
+  each other part, so a chain of unbound patterns grows by the mean degree at every hop.
 * **Cost** is the sum over everything read, plus every group's output, plus group rows × MINUS
   rows for a MINUS that shares no variable with its group: it removes nothing, but pyoxigraph
   compares every pair (measured: about 1.5e7 pairs a second).
@@ -86,6 +89,7 @@ SELECT ?p (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o)
 WHERE { ?s ?p ?o }
 GROUP BY ?p
 """
+_NODES = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"
 _CLASSES = """
 SELECT ?class (COUNT(*) AS ?n)
 WHERE { ?s a ?class FILTER (isIRI(?class)) }
@@ -107,6 +111,7 @@ class Statistics:
     classes: Mapping[str, int]  # class IRI -> `?x rdf:type <class>` triples
     subjects: Mapping[str, int] = field(default_factory=dict)  # predicate IRI -> distinct subjects
     objects: Mapping[str, int] = field(default_factory=dict)  # predicate IRI -> distinct objects
+    nodes: int = 0  # distinct subjects of the whole graph (0: not counted; triples / 3 is assumed)
 
     @classmethod
     def from_store(cls, store: Store) -> Statistics:
@@ -137,7 +142,10 @@ class Statistics:
                 subjects[p] = int(s or 0)
                 objects[p] = int(o or 0)
         classes = {c: int(n or 0) for c, n in store.query(_CLASSES).values() if c is not None}
-        return cls(triples, predicates, classes, subjects, objects)
+        nodes = 0
+        for (n,) in store.query(_NODES).values():
+            nodes = int(n or 0)
+        return cls(triples, predicates, classes, subjects, objects, nodes)
 
 
 @dataclass(frozen=True)
@@ -148,6 +156,7 @@ class Estimate:
     product: float  # largest cartesian product of unconnected parts found (1.0 if none)
     reason: str | None  # when product > 1: which parts share no variable, and what to do
     understood: bool  # False when the estimator could not follow the query's structure
+    rows: float = 0.0  # the largest join any group may produce, counted pessimistically
 
 
 def estimate(query: str, stats: Statistics) -> Estimate:
@@ -159,16 +168,23 @@ def estimate(query: str, stats: Statistics) -> Estimate:
 
     >>> stats = Statistics(triples=1_000, predicates={}, classes={})
     >>> estimate("ASK { ?s ?p ?o }", stats)
-    Estimate(cost=2000.0, product=1.0, reason=None, understood=True)
+    Estimate(cost=2000.0, product=1.0, reason=None, understood=True, rows=2000.0)
     >>> estimate("{" * 10_000, stats)
-    Estimate(cost=1000.0, product=1.0, reason=None, understood=False)
+    Estimate(cost=1000.0, product=1.0, reason=None, understood=False, rows=1000.0)
     """
     try:
         reader = _Reader(query, stats)
         cost = reader.read()
     except (_Lost, RecursionError):
-        return Estimate(cost=float(stats.triples), product=1.0, reason=None, understood=False)
-    return Estimate(cost=cost, product=reader.product, reason=reader.reason, understood=True)
+        triples = float(stats.triples)
+        return Estimate(cost=triples, product=1.0, reason=None, understood=False, rows=triples)
+    return Estimate(
+        cost=cost,
+        product=reader.product,
+        reason=reader.reason,
+        understood=True,
+        rows=max(reader.rows, cost),
+    )
 
 
 # ------------------------------------------------------------------------------------- reader
@@ -188,6 +204,11 @@ class _Part:
     cost: float
     spans: tuple[Span, ...]  # its text, for reasons (rendered only when needed)
     optional: bool = False
+    upper: float | None = None  # output counted pessimistically (joins multiply); None: rows
+
+    @property
+    def most(self) -> float:
+        return self.rows if self.upper is None else self.upper
 
 
 @dataclass(frozen=True)
@@ -237,6 +258,7 @@ class _Reader:
         self.relexed = 0
         self.product = 1.0
         self.reason: str | None = None
+        self.rows = 0.0  # the largest pessimistic join output of any group
 
     # ---------------------------------------------------------------- tokens
     def peek(self, ahead: int = 0) -> tuple[str, str, int]:
@@ -754,11 +776,14 @@ class _Reader:
             key = find(next(iter(part.vars))) if part.vars else f"#{n}"
             components.setdefault(key, []).append(part)
         sizes: list[tuple[float, list[_Part]]] = []
+        upper = 1.0
         for members in components.values():
             required = [p.rows for p in members if not p.optional]
             # only OPTIONAL parts: they add rows, never remove them
             rows = min(required) if required else max(1.0, min(p.rows for p in members))
             sizes.append((rows, members))
+            upper = _cap(upper * self.join_upper(members))
+        self.rows = max(self.rows, upper)
 
         rows = 1.0
         for size, _ in sizes:
@@ -776,7 +801,23 @@ class _Reader:
         for right in minus:
             cost += right.cost if right.vars & exported else _cap(right.cost + rows * right.rows)
         cost = _cap(cost)
-        return _Part(frozenset(v for v in exported if not v.startswith("_:")), rows, cost, spans)
+        kept = frozenset(v for v in exported if not v.startswith("_:"))
+        return _Part(kept, rows, cost, spans, upper=max(upper, rows))
+
+    def join_upper(self, members: list[_Part]) -> float:
+        """A connected component's output counted pessimistically, for deciding which queries
+        are heavy (never for refusing one): its largest part, times the average fan-out of each
+        other part (its rows per distinct node of the graph, at least 1). A chain of unbound
+        patterns ``?a ?p ?b . ?b ?q ?c …`` grows by the graph's mean degree at every hop, as it
+        does in the engine; a join through constants or selective patterns does not grow."""
+        sizes = sorted((p.most for p in members), reverse=True)
+        if not sizes:
+            return 1.0
+        nodes = float(self.stats.nodes or max(1, self.stats.triples // 3))
+        total = sizes[0]
+        for size in sizes[1:]:
+            total = _cap(total * max(1.0, size / nodes))
+        return total
 
     def explain(self, big: list[tuple[float, list[_Part]]], rows: float) -> str:
         named = [

@@ -56,8 +56,8 @@ class Settings(BaseSettings):
     query_heavy_cost: float = Field(
         default=1e6,
         gt=0,
-        description="Queries whose estimated cost (rows the engine reads) is over this run on "
-        "the heavy lane only.",
+        description="Queries estimated to read or join more rows than this (joins counted "
+        "pessimistically) run on the heavy lane only.",
     )
     query_max_cost: float = Field(
         default=1e8,

@@ -377,7 +377,7 @@ def _plan(
             f"{settings.query_max_cost:.0e} rows (setting ACTORGRAPH_QUERY_MAX_COST). Join the "
             "parts through a shared variable, or query them one at a time"
         )
-    heavy = not cost.understood or cost.cost > settings.query_heavy_cost
+    heavy = not cost.understood or cost.rows > settings.query_heavy_cost
     return info, heavy
 
 
