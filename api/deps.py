@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import ClientDisconnect
 
 from api.errors import (
     ClientGone,
@@ -107,7 +108,7 @@ _bearer = HTTPBearer(
 
 def get_steward(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],  # OpenAPI
     x_steward: Annotated[
         str | None,
         Header(
@@ -137,12 +138,13 @@ def get_steward(
             "(e.g. ACTORGRAPH_STEWARD_TOKENS=alice:<a secret of 16 or more characters>) and "
             "restart it; stewards then send `Authorization: Bearer <secret>`"
         )
-    if credentials is None:
+    given = bearer_token(request)
+    if given is None:
         raise Unauthorized(
             "this endpoint writes to the graph and needs a steward's token: "
             "send `Authorization: Bearer <token>`"
         )
-    matched = _match(tokens_of(get_settings(request)), credentials.credentials)
+    matched = _match(tokens_of(get_settings(request)), given)
     if matched is None:
         raise Unauthorized("the bearer token is not a steward's token of this server")
     who = (x_steward or steward or "").strip() or matched
@@ -150,6 +152,23 @@ def get_steward(
 
 
 StewardDep = Annotated[Steward, Depends(get_steward)]
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, exactly as sent, or ``None``
+    (no header, or another scheme).
+
+    Why not FastAPI's ``HTTPBearer`` value: it strips Unicode whitespace, so a token with a
+    trailing no-break space matched. Only the blanks HTTP itself allows around a value (space,
+    tab) are dropped here; the ``HTTPBearer`` dependency stays for OpenAPI.
+    """
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip(" \t").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip(" \t") or None
 
 
 def tokens_of(settings: Settings) -> list[tuple[str, bytes]]:
@@ -211,7 +230,7 @@ def _limiter(request: Request) -> RateLimiter:
 
 def job_caller(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],  # OpenAPI
 ) -> str | None:
     """Who may make the server do work for them (``/validate``, ``/extract``): a steward (by
     token: no rate limit) or, as ACTORGRAPH_ANONYMOUS_JOBS says, anyone, anyone within a rate per
@@ -226,8 +245,9 @@ def job_caller(
         An anonymous client over ACTORGRAPH_ANONYMOUS_JOBS_PER_MINUTE.
     """
     settings = get_settings(request)
-    if credentials is not None:
-        matched = _match(tokens_of(settings), credentials.credentials)
+    given = bearer_token(request)
+    if given is not None:
+        matched = _match(tokens_of(settings), given)
         if matched is None:
             raise Unauthorized("the bearer token is not a steward's token of this server")
         return matched
@@ -296,15 +316,18 @@ async def read_body(
         )
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(
-                f"the body is over the limit of {limit:,} bytes ({setting}): {advice}",
-                limit=setting,
-                allowed=limit,
-            )
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(
+                    f"the body is over the limit of {limit:,} bytes ({setting}): {advice}",
+                    limit=setting,
+                    allowed=limit,
+                )
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ClientGone("the client went away while sending the body") from None
     return b"".join(chunks)
 
 

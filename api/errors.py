@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from graph.batches import IdempotencyKeyReused
 from graph.errors import (
@@ -199,6 +200,11 @@ def install_error_handlers(app: FastAPI) -> None:
             incident=incident,
         )
 
+    async def on_client_gone(_: Request, exc: Exception) -> ProblemResponse:
+        # the client closed the connection while its body arrived: nobody reads this answer
+        return _for(ClientGone("the client went away while sending the body"))
+
+    app.add_exception_handler(ClientDisconnect, on_client_gone)
     app.add_exception_handler(ActorGraphError, on_actorgraph_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_request_validation)

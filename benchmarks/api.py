@@ -183,6 +183,8 @@ class Server:
                 "uvicorn",
                 "--factory",
                 "api.app:factory",
+                "--http",
+                "api.server:BoundedHead",  # as `actorgraph serve` runs it
                 "--host",
                 "127.0.0.1",
                 "--port",

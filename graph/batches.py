@@ -8,10 +8,12 @@ conform, be sure a commit is all there or not there at all, and be able to retra
 :mod:`graph.store`.
 
 **A batch** is committed into a named graph of its own, ``id:graph/batch/<id>`` (the id sorts by
-time: ``20261122T153012345-7f3a``): the submitted triples the graph did not hold yet (a triple
-repeated from the graph is not stored again: pyoxigraph's union default graph counts a triple once
-per graph that holds it, so a batch committed seven times made the lookups' joins seven to the
-eighth times larger), in ONE transaction together with
+time: ``20261122T153012345-7f3a``): the submitted triples the graph did not hold yet. A triple
+repeated from the graph is not stored again — pyoxigraph's union default graph counts a triple
+once per graph that holds it (oxigraph/oxigraph#1919), so a batch committed seven times made the
+lookups' joins seven to the eighth times larger — and when it came from other batches, the new one
+*requires* them (``dcterms:requires`` in the registry): they cannot be retracted before it, so
+what it states stays traceable. All this in ONE transaction together with
 
 * the direct edges derived from the batch's events by the project's one rule
   (``graph/queries/derive_edges.rq``, run on the events' data as it will be after the commit). All
@@ -636,6 +638,7 @@ class Check:
     focus_nodes: int  # nodes validated
     added: Graph = field(repr=False)  # the triples a commit would add to the union (Δ)
     new: Graph = field(repr=False)  # the submitted triples the store does not hold yet
+    requires: frozenset[str] = frozenset()  # the batches whose triples it repeats (their ids)
 
     @property
     def conforms(self) -> bool:
@@ -661,9 +664,12 @@ def check_batch(store: Store, batch: Graph) -> Check:
     from its events, and for nodes of the store it changes (a second agent added to an event).
     """
     new = Graph()
+    requires: set[str] = set()
     for t in batch:
-        if not store.contains(t):
+        holders = [g for *_, g in store.match(*t)]
+        if not holders:
             new.add(t)
+        requires.update(str(g)[len(BATCH_GRAPH_PREFIX) :] for g in holders if _is_batch(g))
     derived = _derive(_View(store, extra=new), batch)
     added = Graph()
     for t in new:
@@ -680,7 +686,14 @@ def check_batch(store: Store, batch: Graph) -> Check:
         removal=False,
     )
     report, focus = _new_results(change)
-    return Check(report, len(batch), len(new), derived, new_edges, len(focus), added, new)
+    return Check(
+        report, len(batch), len(new), derived, new_edges, len(focus), added, new,
+        frozenset(requires),
+    )  # fmt: skip
+
+
+def _is_batch(graph: URIRef | None) -> bool:
+    return graph is not None and str(graph).startswith(BATCH_GRAPH_PREFIX)
 
 
 def _derive(view: _View, batch: Graph) -> Graph:
@@ -888,7 +901,7 @@ def commit_batch(
     counts = {"submitted": check.triples, "new": check.new_triples, "derived": len(check.derived)}
     return write_batch(
         store, check.new, check.derived, counts, steward=steward, source=source,
-        comment=comment, now=now,
+        comment=comment, now=now, requires=check.requires,
     )  # fmt: skip
 
 
@@ -903,12 +916,14 @@ def write_batch(
     comment: str | None = None,
     now: dt.datetime | None = None,
     key: Idempotency | None = None,
+    requires: Collection[str] = (),
 ) -> BatchInfo:
     """Commit a batch that was checked against exactly this state of the store (by
     :func:`check_batch`, here or in a sandboxed worker on a checkpoint of it): in one
     transaction, its new triples (``batch``: those the store does not hold yet, ``Check.new``)
     and derived edges into ``id:graph/batch/<id>``, its record into the registry and the audit
-    log. ``key`` records the client's idempotency key with it.
+    log. ``key`` records the client's idempotency key with it; ``requires`` the ids of the
+    batches whose triples it repeats (``Check.requires``).
     """
     now = now or dt.datetime.now(dt.UTC)
     batch_id = _new_id(store, now)
@@ -924,6 +939,7 @@ def write_batch(
             (graph, DCTERMS.identifier, Literal(key.key_id)),
             (graph, DCTERMS.identifier, Literal(key.payload_id)),
         ]
+    registry += [(graph, DCTERMS.requires, batch_graph(other)) for other in sorted(requires)]
     audit = _audit(URIRef(f"{AUDIT_PREFIX}{batch_id}/commit"), "commit", graph, steward, now)
     store.add_graphs({graph: content, REGISTRY_GRAPH: registry, AUDIT_GRAPH: audit})
     return get_batch(store, batch_id)  # as the store keeps it (it rewrites times canonically)
@@ -960,8 +976,10 @@ def replayed_batch(store: Store, key: Idempotency) -> BatchInfo | None:
     Conflict
         The key was used before with a different payload.
     """
-    result = store.query(canned("batch_by_key"), bindings={"key": Literal(key.key_id)})
-    for row in result.rows():
+    # read every row before raising: a live result kept in a traceback would be dropped on
+    # another thread than its own, which pyoxigraph refuses (a panic in the log)
+    rows = list(store.query(canned("batch_by_key"), bindings={"key": Literal(key.key_id)}).rows())
+    for row in rows:
         batch_id = str(row["batch"])[len(BATCH_GRAPH_PREFIX) :]
         if str(row["payload"]) != key.payload_id:
             raise IdempotencyKeyReused(
@@ -1065,6 +1083,17 @@ def retract_batch(
             f"batch {batch_id} was already retracted at {info.retracted_at} by {info.retracted_by}"
         )
     graph = batch_graph(batch_id)
+    dependents = sorted(
+        str(row["batch"])[len(BATCH_GRAPH_PREFIX) :]
+        for row in list(
+            store.query(canned("batch_dependents"), bindings={"required": graph}).rows()
+        )
+    )
+    if dependents:
+        raise Conflict(
+            f"batch {batch_id} cannot be retracted while batch(es) {', '.join(dependents)} repeat "
+            "its facts (they were committed on top of it and rely on them): retract those first"
+        )
     content = list(store.triples(graph))
     gone: set[Triple] = {t for t in content if all(g == graph for *_, g in store.match(*t))}
     change = _Change(

@@ -552,6 +552,7 @@ def serve(
 
     from api.app import create_app
     from api.runtime import open_store
+    from api.server import BoundedHead
 
     settings = _settings(store)
     # Everything that can fail is tried before the server starts, so a failure is one line
@@ -576,6 +577,7 @@ def serve(
         create_app(settings),
         host=host,
         port=port,
+        http=BoundedHead,  # a request's head is bounded too (httptools alone is not)
         log_level="info",
         access_log=access_log,
         forwarded_allow_ips=forwarded_allow_ips,

@@ -16,7 +16,8 @@ The model (orders of magnitude, from :class:`Statistics` counted once per versio
   counted, else caps at 100; both constant: at most 1. A variable predicate with a constant
   subject or object matches at most 1,000 rows.
 * **Paths** count (start, end) pairs: a sequence matches as many as its smallest step
-  (optimistic, as joins below), an alternative the sum, ``p*``/``p+`` ``n·√n``, ``p?`` ``n``,
+  (optimistic, as joins below), an alternative the sum, ``p*``/``p+`` ``n·√n``, ``p?`` ``n``
+  (``p*`` and ``p?`` at least the graph's nodes: zero steps match every node to itself),
   ``!(…)`` like a variable predicate; a constant end caps the pairs at 100. Reading a path costs
   its pairs plus every step's triples.
 * **A group** ``{ … }`` joins its parts. Parts that share a variable (or blank node) form a
@@ -804,6 +805,11 @@ class _Reader:
         kept = frozenset(v for v in exported if not v.startswith("_:"))
         return _Part(kept, rows, cost, spans, upper=max(upper, rows))
 
+    @property
+    def nodes(self) -> float:
+        """The graph's nodes (distinct subjects; a third of the triples when not counted)."""
+        return float(self.stats.nodes or max(1, self.stats.triples // 3))
+
     def join_upper(self, members: list[_Part]) -> float:
         """A connected component's output counted pessimistically, for deciding which queries
         are heavy (never for refusing one): its largest part, times the average fan-out of each
@@ -813,7 +819,7 @@ class _Reader:
         sizes = sorted((p.most for p in members), reverse=True)
         if not sizes:
             return 1.0
-        nodes = float(self.stats.nodes or max(1, self.stats.triples // 3))
+        nodes = self.nodes
         total = sizes[0]
         for size in sizes[1:]:
             total = _cap(total * max(1.0, size / nodes))
@@ -966,10 +972,13 @@ class _Reader:
                     self.take()
                 step = self.path_primary(depth)
                 if self.op("*") or self.op("+") or self.op("?"):
-                    if self.take()[1] == "?":
-                        step = _Path(step.pairs, step.reads)
-                    else:
-                        step = _Path(_cap(step.pairs * max(1.0, math.sqrt(step.pairs))), step.reads)
+                    modifier = self.take()[1]
+                    pairs = step.pairs
+                    if modifier != "?":
+                        pairs = _cap(pairs * max(1.0, math.sqrt(pairs)))
+                    if modifier != "+":  # zero steps: every node of the graph reaches itself
+                        pairs = max(pairs, self.nodes)
+                    step = _Path(pairs, step.reads)
                 if inverse:
                     step = replace(step, inverse=not step.inverse)
                 steps.append(step)

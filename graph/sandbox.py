@@ -77,6 +77,7 @@ class CheckResult:
     )  # its triples the graph lacks (blank nodes skolemised), N-Triples, to commit
     derived: bytes | None  # the edges its events derive, as N-Triples, for a commit
     counts: dict[str, int]
+    requires: frozenset[str] = frozenset()  # batches whose triples it repeats (their ids)
 
     @property
     def report(self) -> ReportData:
@@ -112,6 +113,7 @@ def check_job(
             "new": check.new_triples,
             "derived": len(check.derived),
         },
+        requires=check.requires,
     )
 
 

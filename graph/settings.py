@@ -94,7 +94,7 @@ class Settings(BaseSettings):
         "(rate-limited), anyone (open), or stewards only (token).",
     )
     anonymous_jobs_per_minute: int = Field(
-        default=30,
+        default=12,
         ge=1,
         description="Requests to /validate and /extract one client (IP address) may make per "
         "minute without a steward token (with ACTORGRAPH_ANONYMOUS_JOBS=rate-limited).",
@@ -119,7 +119,10 @@ class Settings(BaseSettings):
         default=50_000, gt=0, description="Most triples one payload (a batch) may hold."
     )
     max_article_chars: int = Field(
-        default=100_000, gt=0, description="Longest article /extract reads, characters."
+        default=50_000,
+        gt=0,
+        description="Longest article /extract reads, characters (about 8,000 words; the slowest "
+        "text of that length, a sentence per event, takes ~15 s of a sandbox worker).",
     )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (none by default)."

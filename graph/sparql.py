@@ -88,7 +88,7 @@ _TOKEN = re.compile(
              | '''(?:[^'\\]|\\.|'(?!''))*'''
              | "(?:[^"\\\n\r]|\\.)*"
              | '(?:[^'\\\n\r]|\\.)*')
-  | (?P<IRI><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<IRI><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)  # \u escapes too
   | (?P<VAR>[?$][\w\u00b7\u0300-\u036f\u203f\u2040]+)
   | (?P<BNODE>_:[\w](?:[\w.\-]*[\w\-])?)
   | (?P<PNAME>(?:"""
@@ -412,9 +412,18 @@ class _Guard:
         return ns + re.sub(r"\\(.)", r"\1", local)
 
     def _resolve(self, iri: str) -> str:
+        iri = _unescape(iri)
         if self.base is None or re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", iri):
             return iri
         return urljoin(self.base, iri)
+
+
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _unescape(iri: str) -> str:
+    """An IRI's ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes decoded, as the engine decodes them."""
+    return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), iri)
 
 
 def _after(st: _Scan, token: tuple[str, str]) -> _Scan:

@@ -17,7 +17,18 @@ import pytest
 
 from graph.settings import PROJECT_ROOT
 
-UVICORN = [sys.executable, "-m", "uvicorn", "--factory", "api.app:factory", "--host", "127.0.0.1"]
+#: As `actorgraph serve` runs it: the app, and the protocol that bounds a request's head.
+UVICORN = [
+    sys.executable,
+    "-m",
+    "uvicorn",
+    "--factory",
+    "api.app:factory",
+    "--http",
+    "api.server:BoundedHead",
+    "--host",
+    "127.0.0.1",
+]
 
 
 def free_port() -> int:

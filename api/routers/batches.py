@@ -208,6 +208,7 @@ def _write(
         source=source,
         comment=comment,
         key=key,
+        requires=check.requires,
     )
 
 

@@ -23,11 +23,11 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from graph.cost import Statistics, estimate
 
 from api.deps import NotAcceptable, UnsupportedMediaType, client_of, read_body
 from api.negotiation import negotiate
 from api.runtime import Runtime
+from graph.cost import Statistics, estimate
 from graph.errors import InvalidInput, QueryRefused
 from graph.namespaces import graph_iri
 from graph.settings import Settings
@@ -282,7 +282,9 @@ async def sparql_post(request: Request) -> Response:
             result_format = form["format"][0]
     elif media_type == DIRECT:
         if charset not in (None, "utf-8", "utf8"):
-            raise InvalidInput(f"the body is {charset}, not UTF-8; SPARQL requests must be UTF-8")
+            raise UnsupportedMediaType(
+                f"the body is declared {charset}; send the query as UTF-8 (charset=utf-8)"
+            )
         try:
             queries.append(body.decode("utf-8"))
         except UnicodeDecodeError as exc:

@@ -26,7 +26,12 @@ TURTLE = {"Content-Type": "text/turtle"}
 
 @pytest.fixture(scope="module")
 def client(seed_copy: Callable[[str], Path]) -> Iterator[TestClient]:
-    app = create_app(Settings(store_path=seed_copy("validate"), max_payload_bytes=LIMIT))
+    settings = Settings(
+        store_path=seed_copy("validate"),
+        max_payload_bytes=LIMIT,
+        anonymous_jobs="open",  # the rate per client has tests of its own (test_access.py)
+    )
+    app = create_app(settings)
     with TestClient(app) as c:
         yield c
 
@@ -265,3 +270,66 @@ def test_unacceptable_report_format_is_406(client: TestClient) -> None:
     assert r.status_code == 406
     r = client.post("/validate", content=EXAMPLE_BATCH, headers=TURTLE, params={"format": "xml"})
     assert r.status_code == 406
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"# caf\xe9\n<http://a.org/s> <http://a.org/p> <http://a.org/o> .",
+        b'<http://a.org/s> <http://a.org/p> "caf\xe9" .',
+    ],
+    ids=["in-a-comment", "in-a-literal"],
+)
+def test_invalid_utf8_anywhere_is_400_with_where(client: TestClient, body: bytes) -> None:
+    """A bad byte inside a Turtle comment was accepted (200)."""
+    r = client.post("/validate", content=body, headers={"Content-Type": "text/turtle"})
+    assert r.status_code == 400, r.text
+    assert r.json()["line"] == 1 and "UTF-8" in r.json()["detail"]
+
+
+def billion_laughs(levels: int = 8) -> bytes:
+    entities = ['<!ENTITY a0 "lol">'] + [
+        f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, levels)
+    ]
+    return (
+        '<?xml version="1.0"?><!DOCTYPE rdf:RDF [' + "".join(entities) + "]>"
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns:ex="http://example.org/"><rdf:Description rdf:about="http://example.org/s">'
+        f"<ex:p>&a{levels - 1};</ex:p></rdf:Description></rdf:RDF>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("media_type", "body", "status", "words"),
+    [
+        ("application/rdf+xml", billion_laughs(), 400, "DOCTYPE and ENTITY declarations"),
+        (
+            "application/ld+json",
+            ('{"@id":"http://a.org/s","http://a.org/p":' * 2000 + '"x"' + "}" * 2000).encode(),
+            413,
+            "ACTORGRAPH_MAX_NESTING_DEPTH",
+        ),
+        (
+            "application/rdf+xml",
+            (
+                '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+                'xmlns:ex="http://a.org/">'
+                + "<rdf:Description><ex:p>" * 1_500
+                + "</ex:p></rdf:Description>" * 1_500
+                + "</rdf:RDF>"
+            ).encode(),
+            413,
+            "ACTORGRAPH_MAX_NESTING_DEPTH",
+        ),
+    ],
+    ids=["billion-laughs", "jsonld-2000-deep", "rdfxml-1500-deep"],  # under this app's size cap
+)
+def test_bombs_are_refused_before_parsing_and_the_service_lives_on(
+    client: TestClient, media_type: str, body: bytes, status: int, words: str
+) -> None:
+    """These killed the API process (OOM, segfault) or stalled it for minutes."""
+    r = client.post("/validate", content=body, headers={"Content-Type": media_type})
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert words in r.json()["detail"]
+    assert client.get("/healthz").status_code == 200

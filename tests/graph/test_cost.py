@@ -281,9 +281,13 @@ PRODUCTS: dict[str, tuple[str, Callable[[Statistics], float]]] = {
         "SELECT * { ?a ag:accused|ag:denied ?b . ?c a ag:State }",
         lambda s: (n(s, AG.accused) + n(s, AG.denied)) * cls(s, AG.State),
     ),
-    "inverse, optional step": (
+    "inverse, optional step": (  # zero steps: every node matches itself
         "SELECT * { ?a ^ag:participant ?b . ?c (skos:broader?) ?d }",
-        lambda s: n(s, AG.participant) * n(s, SKOS.broader),
+        lambda s: n(s, AG.participant) * max(n(s, SKOS.broader), s.nodes),
+    ),
+    "zero or more steps of an unused predicate": (
+        "SELECT * { ?a ?b ?c . ?d <urn:x:none>* ?e }",
+        lambda s: s.triples * s.nodes,
     ),
     "negated property set": (
         "SELECT * { ?a !(rdf:type|^rdfs:label) ?b . ?c a ag:State }",

@@ -327,7 +327,8 @@ def test_cli_extract_writes_turtle_that_validates(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def client(seed_copy: Callable[[str], Path]) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(store_path=seed_copy("extract-api")))) as c:
+    settings = Settings(store_path=seed_copy("extract-api"), anonymous_jobs="open")
+    with TestClient(create_app(settings)) as c:
         yield c
 
 
@@ -376,3 +377,30 @@ def test_post_extract_errors_are_problem_json(client: TestClient) -> None:
     assert big.status_code == 413 and "one article at a time" in big.json()["detail"]
     empty = client.post("/extract", content=" ", headers={"Content-Type": "text/plain"})
     assert empty.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "limit"),
+    [
+        (b"a" * 3_700_000, "ACTORGRAPH_MAX_ARTICLE_CHARS"),  # one paragraph: a 500 from spaCy
+        (b"Russia met Pakistan. " * 100_000, "ACTORGRAPH_MAX_ARTICLE_CHARS"),  # 10 minutes of CPU
+        ("é".encode() * 60_000, "ACTORGRAPH_MAX_ARTICLE_CHARS"),  # 120 kB, 60,000 characters
+    ],
+    ids=["one-paragraph", "short-sentences", "by-characters"],
+)
+def test_post_extract_refuses_an_article_over_the_limit_before_any_work(
+    seed_copy: Callable[[str], Path], body: bytes, limit: str
+) -> None:
+    settings = Settings(store_path=seed_copy("extract-limits"), max_article_chars=50_000)
+    with TestClient(create_app(settings)) as c:
+        r = c.post("/extract", content=body, headers={"Content-Type": "text/plain"})
+        assert r.status_code == 413, r.text
+        problem = r.json()
+        assert problem["limit"] == limit and problem["allowed"] in (50_000, 200_000)
+        assert c.get("/healthz").json()["job_workers"] == settings.job_workers
+
+
+def test_post_extract_not_utf8_is_400_with_where(client: TestClient) -> None:
+    r = client.post("/extract", content=b"Kabul\n caf\xe9 ", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 400
+    assert "line 2, column 5" in r.json()["detail"]
