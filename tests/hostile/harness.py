@@ -213,11 +213,11 @@ def describe(case: Case, outcome: Outcome, target: Target | None = None) -> str:
     body = "a body made by a factory" if case.body is not None else "no body"
     if isinstance(case.body, bytes):
         body = repr(text(case.body))
-    request = (
-        f"raw: {case.raw.__name__} ({(case.raw.__doc__ or '').strip().splitlines()[0]})"
-        if case.raw is not None
-        else f"{case.method} {text(case.path)} [{headers}] {body}"
-    )
+    if case.raw is not None:
+        summary = ((case.raw.__doc__ or "").strip().splitlines() or [""])[0]
+        request = f"raw: {case.raw.__name__}: {summary}"
+    else:
+        request = f"{case.method} {text(case.path)} [{headers}] {body}"
     answer = outcome.body[:800].decode("utf-8", "replace")
     return (
         f"\n  request: {request}\n  answered: {outcome.status} "
