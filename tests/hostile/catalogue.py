@@ -317,11 +317,23 @@ CONNECTED_RUNAWAY = (
 )
 
 
+def _all_query_workers_ready(target: Target) -> None:
+    """Poll /healthz until every query worker is up and answers from its in-memory copy."""
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        state = health(target)
+        if state["query_workers"] == state["query_workers_in_memory"] == 3:  # the default
+            return
+        assert time.monotonic() < deadline, f"the query workers did not come back: {state}"
+        time.sleep(0.05)
+
+
 def ask_while_runaways_run(target: Target) -> Outcome:
     """Three connected runaways from one client at once and, once all three are sent, ``ASK {}``
     (its answer is the outcome). The decision record: a runaway goes to the heavy lane, one per
     client, so the light lane keeps answering cheap queries. The runaways must end 400 or 503."""
     path = "/sparql?" + urlencode({"query": CONNECTED_RUNAWAY}, quote_via=quote)
+    _all_query_workers_ready(target)  # an earlier runaway's worker may still be replaced
     sent = threading.Barrier(4)
     answers: list[Outcome] = []
 
@@ -339,6 +351,7 @@ def ask_while_runaways_run(target: Target) -> Outcome:
     for thread in threads:
         thread.start()
     sent.wait(DEADLINE)  # all three requests are on the wire
+    health(target)  # and the server has read them: it answered a request sent after them
     started = time.perf_counter()
     response = target.client.get("/sparql", params={"query": "ASK {}"})
     outcome = Outcome(
