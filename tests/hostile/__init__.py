@@ -1,0 +1,1 @@
+"""Hostile requests against a real server: the catalogue, its harness and its test."""
