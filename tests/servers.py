@@ -54,7 +54,7 @@ def start(
 
 def wait_until_up(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
     """Until ``base`` answers /healthz (or /sparql) with 200; fail with the log if it dies."""
-    deadline = time.monotonic() + 120  # builds the store from the seeds first
+    deadline = time.monotonic() + 120  # `actorgraph serve` on no store builds it first
     while time.monotonic() < deadline:
         if server.poll() is not None:
             pytest.fail(f"the server exited with {server.returncode}:\n{log.read_text()[-3000:]}")
