@@ -483,20 +483,21 @@ SPARQL_CASES = [
     sparql("sparql-parens-5000-deep", "SELECT * { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }", mentions=(NESTING,), budget=BOMB),
     sparql("sparql-bangs-12000", "SELECT * { FILTER(" + "!" * 12000 + "true) }", mentions=(NESTING,), budget=BOMB),
     sparql("sparql-sum-8000-terms", "SELECT * { FILTER(" + "+".join(["1"] * 8000) + ") }", mentions=("expression",), budget=BOMB),
-    sparql("sparql-braces-3000-hidden-after-iri-escape", "SELECT * { ?s ?p <x:a\\u0041#> . " + "{" * 3000 + "}" * 3000 + " }", budget=BOMB, note="guard bypass: reaches the engine's parser, whose worker dies (SIGSEGV) and is replaced"),
+    sparql("sparql-braces-3000-hidden-after-iri-escape", "SELECT * { ?s ?p <x:a\\u0041#> . " + "{" * 3000 + "}" * 3000 + " }", budget=BOMB, note="the guard read <x:a\\u0041#> as '<' and a comment and let the braces through to the engine's parser (its worker died); it reads \\u escapes in IRIs now"),
     # runaways
     sparql("sparql-cartesian-three-way", "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", mentions=("ACTORGRAPH_QUERY_MAX_COST",), budget=BOMB),
-    sparql("sparql-cartesian-with-zero-length-path", "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d <urn:x:none>* ?e . ?g ?h ?i }", mentions=("ACTORGRAPH_QUERY_MAX_COST",), budget=BOMB, note="`p*` matches every node to itself even when p is unused; the estimate says 0 rows"),
-    sparql("sparql-cartesian-hidden-after-iri-escape", "SELECT (COUNT(*) AS ?n) { VALUES ?x { <x:a\\u0041#> } ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", mentions=("ACTORGRAPH_QUERY_MAX_COST",), budget=BOMB, note="guard bypass: the estimator skips the rest of the line"),
+    sparql("sparql-cartesian-with-zero-length-path", "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d <urn:x:none>* ?e . ?g ?h ?i }", mentions=("ACTORGRAPH_QUERY_MAX_COST",), budget=BOMB, note="`p*` matches every node to itself even when p is unused (the estimate said 0 rows; now every node)"),
+    sparql("sparql-cartesian-hidden-after-iri-escape", "SELECT (COUNT(*) AS ?n) { VALUES ?x { <x:a\\u0041#> } ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", mentions=("ACTORGRAPH_QUERY_MAX_COST",), budget=BOMB, note="the \\u escape made the estimator skip the rest of the line (fixed with the guard's lexer)"),
     sparql("sparql-connected-runaway", CONNECTED_RUNAWAY, {400, 503}, mentions={503: ("ACTORGRAPH_QUERY_TIMEOUT",)}, budget=RUNAWAY),
-    raw("sparql-ask-while-three-runaways-run", "/sparql", ask_while_runaways_run, 200, problem=False, content_type="application/sparql-results+json", budget=BOMB, note="the runaways are estimated light (≈6e4 rows on the seed graph): no per-client cap, and they take the light worker too"),
+    raw("sparql-ask-while-three-runaways-run", "/sparql", ask_while_runaways_run, 200, problem=False, content_type="application/sparql-results+json", budget=BOMB, note="the runaways were estimated light (≈6e4 rows) and took the light worker too; joins are now counted pessimistically for the lane (≈2e7 rows: heavy, one per client)"),
     sparql(
         "sparql-memory-bomb-concat-28",
         'SELECT (STRLEN(?v28) AS ?n) { BIND("xxxxxxxxxxxxxxxx" AS ?v0) '
         + " ".join(f"BIND(CONCAT(?v{i},?v{i}) AS ?v{i + 1})" for i in range(28))
         + " }",
         {400, 503},
-        budget=BOMB,
+        budget=RUNAWAY,
+        note="a runaway in memory: it ends at the worker's memory limit (400) or the time limit (503)",
     ),
     sparql(
         "sparql-memory-bomb-200-chars",
@@ -506,8 +507,8 @@ SPARQL_CASES = [
         + ',"x","xxxxxxxxxxxxxxxx")' * 7
         + " AS ?x)}",
         {400, 503},
-        budget=BOMB,
-        note="16 characters × 16⁷: 4 GB",
+        budget=RUNAWAY,
+        note="16 characters × 16⁷: 4 GB; ends at the memory limit (400) or the time limit (503)",
     ),
     # caps and malformed requests
     sparql("sparql-over-length-cap", "ASK {} #" + "x" * 20_001, mentions=("ACTORGRAPH_MAX_QUERY_LENGTH",), budget=BOMB),
