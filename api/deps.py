@@ -9,7 +9,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -54,25 +54,31 @@ __all__ = [
 T = TypeVar("T")
 
 
-def get_runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_settings(request: Request) -> Settings:
-    return get_runtime(request).settings
+# The dependencies are ``async``: FastAPI runs a plain ``def`` dependency in a thread pool, a hop
+# that costs more than what these do.
+async def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
 
 
-def get_store(request: Request) -> Store:
-    return get_runtime(request).store
+async def get_settings(request: Request) -> Settings:
+    return runtime_of(request).settings
 
 
-def get_snapshot(request: Request) -> Iterator[Snapshot]:
+async def get_store(request: Request) -> Store:
+    return runtime_of(request).store
+
+
+async def get_snapshot(request: Request) -> AsyncIterator[Snapshot]:
     """The version of the graph this request reads, taken once: every dependency and handler of
     the request that asks for it gets the same one, even if a write publishes a new one
     meanwhile, and its checkpoint (``snapshot.store``, the path a sandboxed job reads) stays
     until the request is done."""
-    runtime = get_runtime(request)
+    runtime = runtime_of(request)
     while True:
         snapshot = runtime.snapshot
         try:
@@ -106,7 +112,7 @@ _bearer = HTTPBearer(
 )
 
 
-def get_steward(
+async def get_steward(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],  # OpenAPI
     x_steward: Annotated[
@@ -131,7 +137,7 @@ def get_steward(
     Unauthorized
         No token was sent, or it is not one of the configured tokens.
     """
-    tokens = get_settings(request).steward_tokens
+    tokens = runtime_of(request).settings.steward_tokens
     if not tokens:
         raise WritesDisabled(
             "writes are off: this server has no steward token. Set ACTORGRAPH_STEWARD_TOKENS "
@@ -144,7 +150,7 @@ def get_steward(
             "this endpoint writes to the graph and needs a steward's token: "
             "send `Authorization: Bearer <token>`"
         )
-    matched = _match(tokens_of(get_settings(request)), given)
+    matched = _match(tokens_of(runtime_of(request).settings), given)
     if matched is None:
         raise Unauthorized("the bearer token is not a steward's token of this server")
     who = (x_steward or steward or "").strip() or matched
@@ -224,11 +230,11 @@ def _limiter(request: Request) -> RateLimiter:
     state = request.app.state
     limiter: RateLimiter | None = getattr(state, "job_limiter", None)
     if limiter is None:
-        limiter = state.job_limiter = RateLimiter(get_settings(request).anonymous_jobs_per_minute)
+        limiter = state.job_limiter = RateLimiter(runtime_of(request).settings.anonymous_jobs_per_minute)
     return limiter
 
 
-def job_caller(
+async def job_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],  # OpenAPI
 ) -> str | None:
@@ -244,7 +250,7 @@ def job_caller(
     RateLimited
         An anonymous client over ACTORGRAPH_ANONYMOUS_JOBS_PER_MINUTE.
     """
-    settings = get_settings(request)
+    settings = runtime_of(request).settings
     given = bearer_token(request)
     if given is not None:
         matched = _match(tokens_of(settings), given)
@@ -363,7 +369,7 @@ async def rdf_payload(request: Request) -> RDFPayload:
     if charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"send the triples as UTF-8, not {charset}")
     body = await read_body(
-        request, get_settings(request).max_payload_bytes, "split the batch, or raise the limit"
+        request, runtime_of(request).settings.max_payload_bytes, "split the batch, or raise the limit"
     )
     return RDFPayload(body, RDF_MEDIA_TYPES[media])
 

@@ -279,10 +279,10 @@ class QueryPool:
     """Worker processes that run public SPARQL queries under a wall-clock limit.
 
     Create it, then ``await pool.start()`` (or ``async with QueryPool(...) as pool``), on the
-    event loop that will use it. :meth:`run` sends a query to a free worker; a worker that runs
-    past ``timeout`` is killed (SIGKILL) and replaced, and the caller gets
-    :class:`QueryTimeout` before any byte was sent. When no eligible worker frees up within
-    ``wait``, callers get :class:`EndpointBusy`.
+    event loop that will use it. :meth:`run` sends a query to a free worker; a query whose time
+    at the pool (waiting for a worker, then running) passes ``timeout`` is stopped — its worker
+    killed (SIGKILL) and replaced — and the caller gets :class:`QueryTimeout` before any byte was
+    sent. When no eligible worker frees up within ``wait``, callers get :class:`EndpointBusy`.
 
     Parameters
     ----------
@@ -428,14 +428,22 @@ class QueryPool:
         StoreUnavailable : the pool is closed, or the worker was stopped from outside.
         """
         request = _request(query, default_graphs, named_graphs, result_format, max_rows, base_iri)
+        asked = time.monotonic()
         async with self.checkout(heavy=heavy, client=client) as slot:
             started = time.monotonic()
+            # The time limit bounds the whole request, waiting included: a query that waited
+            # for a worker has that much less to run (it used to be up to twice the limit).
+            left = self.timeout - (started - asked)
             try:
+                if left <= 0:
+                    raise self._busy()
                 slot.worker.send(("query", request))
-                reply: _Reply = await slot.worker.receive(self.timeout)
+                reply: _Reply = await slot.worker.receive(left)
             except TimeoutError:
                 slot.broken = "timed out"
-                raise self._timeout() from None
+                raise self._timeout(waited=started - asked) from None
+            except EndpointBusy:
+                raise
             except Died as exc:
                 slot.broken = str(exc)
                 raise self._death(exc) from None
@@ -492,9 +500,10 @@ class QueryPool:
         self._checkpoint.release()
 
     # ---------------------------------------------------------------------------- errors
-    def _timeout(self) -> QueryTimeout:
+    def _timeout(self, waited: float = 0.0) -> QueryTimeout:
+        wait = f", {waited:.1f} s of it waiting for a worker" if waited >= 0.1 else ""
         return QueryTimeout(
-            f"the query ran longer than {self.timeout:g} s and was stopped "
+            f"the query took longer than {self.timeout:g} s{wait}, and was stopped "
             "(setting ACTORGRAPH_QUERY_TIMEOUT); narrow it or add LIMIT"
         )
 
