@@ -230,7 +230,9 @@ def _limiter(request: Request) -> RateLimiter:
     state = request.app.state
     limiter: RateLimiter | None = getattr(state, "job_limiter", None)
     if limiter is None:
-        limiter = state.job_limiter = RateLimiter(runtime_of(request).settings.anonymous_jobs_per_minute)
+        limiter = state.job_limiter = RateLimiter(
+            runtime_of(request).settings.anonymous_jobs_per_minute
+        )
     return limiter
 
 
@@ -369,7 +371,9 @@ async def rdf_payload(request: Request) -> RDFPayload:
     if charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"send the triples as UTF-8, not {charset}")
     body = await read_body(
-        request, runtime_of(request).settings.max_payload_bytes, "split the batch, or raise the limit"
+        request,
+        runtime_of(request).settings.max_payload_bytes,
+        "split the batch, or raise the limit",
     )
     return RDFPayload(body, RDF_MEDIA_TYPES[media])
 

@@ -3,8 +3,9 @@
 Why: uvicorn's httptools protocol (the fast one, ``uvicorn[standard]``) accepts request lines and
 headers of any size — a 1 MB header was answered 200, a 50 MB one took 5.7 s and 90 MB of the
 API process — and the app only sees them once they are parsed. This protocol counts the bytes
-of each request's head as they arrive and answers ``431`` (problem+json) past
-:data:`MAX_HEAD_BYTES`, closing the connection, before the head is buffered whole.
+of each request's head as they arrive and answers ``431`` (problem+json) once a head is still
+incomplete past :data:`MAX_HEAD_BYTES`, closing the connection: a head is held in memory to at
+most that plus one read (256 KB), never whole.
 
 ``actorgraph serve`` uses it; with uvicorn directly: ``uvicorn --http api.server:BoundedHead``.
 Behind a reverse proxy the proxy's own limit applies first (nginx: 8 KB a header line).
@@ -44,12 +45,16 @@ class BoundedHead(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:  # the connection is closing: drop what still arrives
             return
-        if self._in_head:
-            self._head_bytes += len(data)
-            if self._head_bytes > MAX_HEAD_BYTES:
-                self._refuse()
-                return
+        if not self._in_head:
+            super().data_received(data)
+            return
+        # A chunk may hold the end of the head and the start of the body: feed it first, and
+        # refuse only if the head is still not complete past the limit (memory: the limit plus
+        # one read).
+        self._head_bytes += len(data)
         super().data_received(data)
+        if self._in_head and self._head_bytes > MAX_HEAD_BYTES:
+            self._refuse()
 
     def _refuse(self) -> None:
         body = json.dumps(
