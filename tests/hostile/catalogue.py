@@ -523,7 +523,7 @@ SPARQL_CASES = [
     post("sparql-no-content-type", "/sparql", b"ASK {}", None, 415),
     sparql("sparql-syntax-error", "SELECT * WHERE {\n  ?s ?p\n}", members=("line", "column")),
     sparql("sparql-absurd-accept", "ASK {}", {200, 406}, problem=False, headers=(("Accept", ",".join(f"x/y{i};q=0.{i % 10}" for i in range(6000))),)),
-    sparql("sparql-format-script", "ASK {}", 406, params={"format": "<script>alert(1)</script>"}),
+    sparql("sparql-format-script", "ASK {}", 200, params={"format": "<script>alert(1)</script>"}, problem=False, content_type="application/sparql-results+json", note="was 406; a format= the endpoint does not know is ignored now (Accept decides): SPARQLWrapper sends names such as n3 and rdf+xml"),
     Case(name="sparql-method-trace", endpoint="/sparql", method="TRACE", path="/sparql", expect=frozenset({405})),
 ]
 # fmt: on
