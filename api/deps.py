@@ -26,6 +26,7 @@ from api.errors import (
     UnsupportedMediaType,
     WritesDisabled,
 )
+from api.negotiation import parse_content_type
 from api.runtime import Runtime, Snapshot
 from graph.batches import Steward
 from graph.settings import Settings, steward_token
@@ -351,25 +352,16 @@ async def rdf_payload(request: Request) -> RDFPayload:
     PayloadTooLarge
         The body is over the cap.
     """
-    header = request.headers.get("content-type", "")
-    media, _, params = header.partition(";")
-    media = media.strip().lower()
-    accepted = ", ".join(sorted(RDF_MEDIA_TYPES))
+    content_type = parse_content_type(request.headers.get("content-type"))
+    media = content_type.media_type
     if media not in RDF_MEDIA_TYPES:
+        accepted = ", ".join(sorted(RDF_MEDIA_TYPES))
         raise UnsupportedMediaType(
             f"send the triples with an RDF Content-Type ({accepted}), not "
             f"{media or 'no Content-Type'}"
         )
-    charset = next(
-        (
-            p.split("=", 1)[1].strip().strip('"').lower()
-            for p in params.split(";")
-            if p.strip().lower().startswith("charset=")
-        ),
-        "utf-8",
-    )
-    if charset not in ("utf-8", "utf8"):
-        raise UnsupportedMediaType(f"send the triples as UTF-8, not {charset}")
+    if not content_type.utf8:
+        raise UnsupportedMediaType(f"send the triples as UTF-8, not {content_type.charset}")
     body = await read_body(
         request,
         runtime_of(request).settings.max_payload_bytes,

@@ -540,7 +540,9 @@ def service_description(endpoint: str, named_graphs: Iterable[str]) -> Graph:
             RDFS.comment,
             Literal(
                 "Read-only. SERVICE, LOAD and datasets outside the graphs below are refused; "
-                "every query runs under a time limit and a cap on result rows.",
+                "every query runs under a time limit and a cap on result rows. Formats by "
+                "Accept, or by format=, output= or results= when they name one for the query "
+                "form; N3 is answered as Turtle (text/turtle), which is valid N3.",
                 lang="en",
             ),
         )

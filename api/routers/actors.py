@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import asdict
 from typing import Annotated, Any
 
 import pydantic_core
-from fastapi import APIRouter, Header, HTTPException, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from api.deps import SnapshotDep
-from graph.errors import InvalidInput
+from api.negotiation import CYTOSCAPE_NAMES, GEXF, GRAPHML, JSON, NODE_LINK, Formats
 from graph.lookups import actor_profile
 from graph.networks import (
     Direction,
@@ -187,71 +186,28 @@ class CytoscapeGraph(BaseModel):
 
 # ---------------------------------------------------------------------------- formats
 
-#: format name → media type.
+#: format name → media type (node-link is answered as application/json; its own media type names
+#: it in Accept, where application/json means Cytoscape).
 EGO_FORMATS: dict[str, str] = {
-    "cytoscape": "application/json",
-    "node-link": "application/json",
-    "graphml": "application/graphml+xml",
-    "gexf": "application/gexf+xml",
+    "cytoscape": JSON,
+    "node-link": NODE_LINK,
+    "graphml": GRAPHML,
+    "gexf": GEXF,
 }
-_BY_MEDIA_TYPE = {
-    "application/json": "cytoscape",
-    "application/vnd.cytoscape+json": "cytoscape",
-    "application/graphml+xml": "graphml",
-    "application/gexf+xml": "gexf",
-}
-
-
-def _accept(header: str) -> list[tuple[str, float]]:
-    """Media ranges of an Accept header with their q-values, best first (stable)."""
-    out: list[tuple[str, float]] = []
-    for part in header.split(","):
-        fields = [f.strip() for f in part.split(";")]
-        if not fields[0]:
-            continue
-        q = 1.0
-        for f in fields[1:]:
-            m = re.fullmatch(r"q\s*=\s*([0-9.]+)", f)
-            if m:
-                try:
-                    q = float(m.group(1))
-                except ValueError:
-                    q = 0.0
-        out.append((fields[0].lower(), q))
-    return sorted(out, key=lambda mq: -mq[1])
+EGO = Formats.of("an ego network", *EGO_FORMATS.values(), names=CYTOSCAPE_NAMES)
+_BY_MEDIA_TYPE = {media: name for name, media in EGO_FORMATS.items()}
 
 
 def choose_format(fmt: str | None, accept: str | None) -> str:
-    """The ego network format: ``format=`` wins, else the best match of Accept, else Cytoscape.
+    """The ego network format: ``format=`` when it names one (``json`` is Cytoscape), else the best
+    match of Accept (Cytoscape when anything goes); an unknown ``format=`` is ignored.
 
     Raises
     ------
-    InvalidInput
-        ``format=`` names no known format.
-    HTTPException
-        406: the Accept header allows none of the formats.
+    NotAcceptable
+        406: neither ``format=`` nor Accept names one of the formats.
     """
-    if fmt:
-        name = fmt.strip().lower()
-        if name == "json":
-            name = "cytoscape"
-        if name not in EGO_FORMATS:
-            raise InvalidInput(f"unknown format {fmt!r}; use one of {', '.join(EGO_FORMATS)}")
-        return name
-    if not accept:
-        return "cytoscape"
-    for media, q in _accept(accept):
-        if q <= 0:
-            continue
-        if media in _BY_MEDIA_TYPE:
-            return _BY_MEDIA_TYPE[media]
-        if media in ("*/*", "application/*"):
-            return "cytoscape"
-    raise HTTPException(
-        status_code=406,
-        detail=f"cannot answer in {accept!r}; ask for one of {', '.join(sorted(_BY_MEDIA_TYPE))} "
-        f"or use format={'|'.join(EGO_FORMATS)}",
-    )
+    return _BY_MEDIA_TYPE[EGO.choose(accept, [fmt] if fmt else [])]
 
 
 class FastJSONResponse(JSONResponse):
@@ -296,8 +252,8 @@ ActorParam = Annotated[
     ),
 ]
 ACCEPT_DOC = (
-    "application/json (Cytoscape.js, the default), application/graphml+xml or "
-    "application/gexf+xml; `format=` wins over it."
+    f"{JSON} (Cytoscape.js, the default), {NODE_LINK} (node-link JSON, answered as {JSON}), "
+    f"{GRAPHML} or {GEXF}; `format=` wins over it when it names a format."
 )
 
 
@@ -414,7 +370,8 @@ def ego_network(
     format: Annotated[
         str | None,
         Query(
-            description=f"One of {', '.join(EGO_FORMATS)}; default from Accept, else cytoscape.",
+            description=f"One of {', '.join(EGO_FORMATS)} (json: cytoscape); overrides Accept. "
+            "Anything else is ignored: Accept decides, else cytoscape.",
             openapi_examples={
                 "cytoscape": {"summary": "Cytoscape.js JSON", "value": "cytoscape"},
                 "node-link": {"summary": "D3 / networkx node-link JSON", "value": "node-link"},

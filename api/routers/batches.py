@@ -31,14 +31,13 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import (
-    NotAcceptable,
     RDFPayloadDep,
     RuntimeDep,
     StewardDep,
     StoreDep,
     until_disconnected,
 )
-from api.negotiation import negotiate
+from api.negotiation import Formats
 from api.routers.validate import PAYLOAD_ERRORS, REQUEST_BODY
 from api.runtime import Runtime
 from graph.batches import (
@@ -65,6 +64,7 @@ CONTENT = {
     RDFFormat.TURTLE.media_type: RDFFormat.TURTLE,
     RDFFormat.NTRIPLES.media_type: RDFFormat.NTRIPLES,
 }
+BATCH = Formats.of("a batch", JSON, *CONTENT)
 _ID_EXAMPLE = "20261122T153012345-7f3a"
 BatchId = Annotated[
     str,
@@ -251,9 +251,7 @@ def batch(
     store: StoreDep, batch_id: BatchId, accept: Annotated[str | None, Header()] = None
 ) -> Response:
     """The registry's record of the batch, and the triples it committed (submitted and derived)."""
-    chosen = negotiate(accept, [JSON, *CONTENT])
-    if chosen is None:
-        raise NotAcceptable(f"a batch is served as {JSON}, {', '.join(CONTENT)}; not {accept}")
+    chosen = BATCH.choose(accept)
     if chosen in CONTENT:
         fmt = CONTENT[chosen]
         body = batch_content(store, batch_id, fmt)

@@ -18,14 +18,13 @@ from fastapi.responses import Response
 
 from api.deps import (
     JobCallerDep,
-    NotAcceptable,
     RuntimeDep,
     SnapshotDep,
     UnsupportedMediaType,
     read_body,
     until_disconnected,
 )
-from api.negotiation import negotiate
+from api.negotiation import Formats, parse_content_type
 from api.routers.validate import JOB_ERRORS, OPTIONAL_TOKEN
 from graph.errors import InvalidInput, LimitExceeded
 from graph.payloads import decode_utf8
@@ -36,6 +35,7 @@ router = APIRouter(prefix="/extract", tags=["extract"])
 
 TURTLE = "text/turtle"
 JSON = "application/json"
+CANDIDATES = Formats.of("candidates", TURTLE, JSON)
 _EXAMPLE = (
     "MOSCOW (Agency) - Russian officials denied the claims on Monday. Russia, China and Pakistan "
     "held talks in Moscow, the Foreign Ministry said. The Russian envoy has not yet met the new US "
@@ -45,7 +45,7 @@ _EXAMPLE = (
 
 async def article_text(request: Request) -> str:
     """The request body as text: ``text/plain``, UTF-8, within the size and length limits."""
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media = parse_content_type(request.headers.get("content-type")).media_type
     if media != "text/plain":
         raise UnsupportedMediaType(
             f"send the article as text/plain (UTF-8), not {media or 'no Content-Type'}"
@@ -125,9 +125,7 @@ async def extract(
 
     The reading runs in a sandboxed worker (limits on time and memory), killed if the client
     goes away."""
-    chosen = negotiate(accept, [TURTLE, JSON])
-    if chosen is None:
-        raise NotAcceptable(f"this endpoint answers {TURTLE} or {JSON}, not {accept}")
+    chosen = CANDIDATES.choose(accept)
     # the request holds the snapshot's checkpoint (SnapshotDep) while the job reads it
     body: bytes = await until_disconnected(
         request,

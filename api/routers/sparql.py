@@ -3,8 +3,11 @@
 * ``GET /sparql?query=…``, ``POST`` form-encoded (``query=…``) and ``POST application/sparql-query``;
   ``default-graph-uri`` / ``named-graph-uri`` set the dataset (they override the query's own
   ``FROM``); without any, the default graph is the union of all graphs.
-* Results are negotiated (``Accept`` with q-values, or ``format=``): SELECT/ASK as SPARQL JSON
-  (default), XML, CSV, TSV; CONSTRUCT/DESCRIBE as Turtle (default), N-Triples, JSON-LD, RDF/XML.
+* Results are negotiated (``Accept`` with q-values): SELECT/ASK as SPARQL JSON (default), XML,
+  CSV, TSV; CONSTRUCT/DESCRIBE as Turtle (default; N3 is answered as Turtle, which is valid N3),
+  N-Triples, JSON-LD, RDF/XML. ``format=``, ``output=`` or ``results=`` (what SPARQLWrapper and
+  other clients add) override ``Accept`` when they name a format of the query form; otherwise
+  ``Accept`` decides (:class:`api.negotiation.Formats`).
 * ``GET /sparql`` without a query returns the Service Description.
 * Refused before evaluation (:func:`graph.sparql.check_query`): updates, ``SERVICE``, datasets
   outside the store's graphs, queries over the length cap. Every query runs in a worker process
@@ -19,13 +22,13 @@ from __future__ import annotations
 import asyncio
 from functools import lru_cache, partial
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.deps import NotAcceptable, UnsupportedMediaType, client_of, read_body
-from api.negotiation import negotiate
+from api.deps import UnsupportedMediaType, client_of, read_body
+from api.negotiation import FORMAT_PARAMETERS, Formats, parse_content_type
 from api.runtime import Runtime
 from graph.cost import Statistics, estimate
 from graph.errors import InvalidInput, QueryRefused
@@ -41,33 +44,12 @@ router = APIRouter(prefix="/sparql", tags=["SPARQL"])
 RESULTS = (ResultsFormat.JSON, ResultsFormat.XML, ResultsFormat.CSV, ResultsFormat.TSV)
 GRAPHS = (RDFFormat.TURTLE, RDFFormat.NTRIPLES, RDFFormat.JSONLD, RDFFormat.RDFXML)
 DESCRIPTION_FORMATS = (RDFFormat.TURTLE, RDFFormat.JSONLD, RDFFormat.NTRIPLES, RDFFormat.RDFXML)
-#: Other names clients use for our media types (SPARQLWrapper sends ``application/json`` too).
-ALIASES: dict[str, list[str]] = {
-    ResultsFormat.JSON.media_type: ["application/json"],
-    ResultsFormat.XML.media_type: ["application/xml", "text/xml"],
-    RDFFormat.TURTLE.media_type: ["application/x-turtle"],
-    RDFFormat.JSONLD.media_type: ["application/json"],
-    RDFFormat.RDFXML.media_type: ["application/xml", "text/xml"],
-}
-#: ``format=`` values: short names or the media types themselves.
-RESULT_NAMES: dict[str, ResultsFormat] = {
-    "json": ResultsFormat.JSON,
-    "xml": ResultsFormat.XML,
-    "csv": ResultsFormat.CSV,
-    "tsv": ResultsFormat.TSV,
-    **{f.media_type: f for f in RESULTS},
-}
-GRAPH_NAMES: dict[str, RDFFormat] = {
-    "turtle": RDFFormat.TURTLE,
-    "ttl": RDFFormat.TURTLE,
-    "ntriples": RDFFormat.NTRIPLES,
-    "nt": RDFFormat.NTRIPLES,
-    "jsonld": RDFFormat.JSONLD,
-    "json-ld": RDFFormat.JSONLD,
-    "json": RDFFormat.JSONLD,
-    "rdfxml": RDFFormat.RDFXML,
-    "xml": RDFFormat.RDFXML,
-    **{f.media_type: f for f in GRAPHS},
+#: What each query form can be answered in, with every name clients use for it (api.negotiation).
+RESULT_FORMATS = Formats.of("SELECT/ASK", *(f.media_type for f in RESULTS))
+GRAPH_FORMATS = Formats.of("CONSTRUCT/DESCRIBE", *(f.media_type for f in GRAPHS))
+DESCRIPTION = Formats.of("the service description", *(f.media_type for f in DESCRIPTION_FORMATS))
+_BY_MEDIA_TYPE: dict[str, ResultsFormat | RDFFormat] = {
+    f.media_type: f for f in (*RESULTS, *GRAPHS)
 }
 _RDFLIB_NAMES = {
     RDFFormat.TURTLE: "turtle",
@@ -180,13 +162,19 @@ PARAMETERS = [
     ),
     _parameter(
         "format",
-        "Overrides Accept: json, xml, csv, tsv (SELECT/ASK); turtle, ntriples, jsonld, rdfxml "
-        "(CONSTRUCT/DESCRIBE).",
+        "Overrides Accept when it names a format of the query form: json, xml, csv, tsv "
+        "(SELECT/ASK); turtle (n3: answered as Turtle), ntriples, jsonld, rdfxml, json, xml "
+        "(CONSTRUCT/DESCRIBE); or a media type, or a comma-separated list of these (the first "
+        "that fits). Anything else is ignored: Accept decides.",
         schema={"type": "string"},
         examples={
             "default": {"summary": "As negotiated", "value": ""},
             "csv": {"summary": "CSV", "value": "csv"},
         },
+    ),
+    *(
+        _parameter(name, "Same as format (other clients' name for it).", schema={"type": "string"})
+        for name in ("output", "results")
     ),
 ]
 POST_PARAMETERS = [p for p in PARAMETERS if p["name"] != "query"]
@@ -229,14 +217,15 @@ async def sparql_get(request: Request) -> Response:
     params = request.query_params
     _refuse_updates(params.getlist("update"))
     queries = params.getlist("query")
+    requested = [v for k, v in params.multi_items() if k in FORMAT_PARAMETERS]
     if not queries:
-        return _describe(request, params.get("format"))
+        return _describe(request, requested)
     return await _run(
         request,
         queries,
         params.getlist("default-graph-uri"),
         params.getlist("named-graph-uri"),
-        params.get("format"),
+        requested,
     )
 
 
@@ -250,7 +239,8 @@ async def sparql_get(request: Request) -> Response:
 async def sparql_post(request: Request) -> Response:
     """SPARQL 1.1 Protocol, query via POST: URL-encoded form, or the query as the body."""
     params = request.query_params
-    media_type, charset = _content_type(request.headers.get("content-type"))
+    content_type = parse_content_type(request.headers.get("content-type"))
+    media_type = content_type.media_type
     if media_type not in (FORM, DIRECT, UPDATE):  # before reading a body we would refuse
         if media_type is None:
             raise UnsupportedMediaType(f"a POST needs Content-Type {DIRECT} or {FORM}")
@@ -264,26 +254,26 @@ async def sparql_post(request: Request) -> Response:
     queries = params.getlist("query")
     defaults = params.getlist("default-graph-uri")
     nameds = params.getlist("named-graph-uri")
-    result_format = params.get("format")
+    requested = [v for k, v in params.multi_items() if k in FORMAT_PARAMETERS]
     if media_type == FORM:
         try:
-            form = parse_qs(
+            form = parse_qsl(
                 body.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict"
             )
         except UnicodeDecodeError as exc:
             raise InvalidInput(
                 "the form is not UTF-8 (percent-encoded); SPARQL requests must be UTF-8"
             ) from exc
-        _refuse_updates(form.get("update", []) + params.getlist("update"))
-        queries += form.get("query", [])
-        defaults += form.get("default-graph-uri", [])
-        nameds += form.get("named-graph-uri", [])
-        if result_format is None and form.get("format"):
-            result_format = form["format"][0]
+        _refuse_updates([v for k, v in form if k == "update"] + params.getlist("update"))
+        queries += [v for k, v in form if k == "query"]
+        defaults += [v for k, v in form if k == "default-graph-uri"]
+        nameds += [v for k, v in form if k == "named-graph-uri"]
+        requested += [v for k, v in form if k in FORMAT_PARAMETERS]  # after the query string's
     elif media_type == DIRECT:
-        if charset not in (None, "utf-8", "utf8"):
+        if not content_type.utf8:
             raise UnsupportedMediaType(
-                f"the body is declared {charset}; send the query as UTF-8 (charset=utf-8)"
+                f"the body is declared {content_type.charset}; send the query as UTF-8 "
+                "(charset=utf-8)"
             )
         try:
             queries.append(body.decode("utf-8"))
@@ -293,7 +283,7 @@ async def sparql_post(request: Request) -> Response:
             ) from exc
     else:
         _refuse_updates(["(the body)"])
-    return await _run(request, queries, defaults, nameds, result_format)
+    return await _run(request, queries, defaults, nameds, requested)
 
 
 # Also under the trailing slash, as the W3C tests and some clients write it.
@@ -311,7 +301,7 @@ async def _run(
     queries: list[str],
     default_graphs: list[str],
     named_graphs: list[str],
-    result_format: str | None,
+    requested: list[str],
 ) -> Response:
     runtime = _runtime(request)
     snapshot = runtime.snapshot  # one version of the graph for the whole request
@@ -340,7 +330,7 @@ async def _run(
         dataset = (list(info.from_graphs), list(info.from_named))
     else:  # the union of all graphs; every graph named
         dataset = (None, None)
-    fmt = _choose(info.form, request.headers.get("accept"), result_format)
+    fmt = _choose(info.form, request.headers.get("accept"), requested)
     body, media_type = await runtime.pool.run(
         text,
         heavy=heavy,
@@ -384,50 +374,20 @@ def _plan(
 
 
 def _choose(
-    form: QueryForm | None, accept: str | None, name: str | None
+    form: QueryForm | None, accept: str | None, requested: list[str]
 ) -> ResultsFormat | RDFFormat:
-    """The result format: ``format=`` if given, else the best match for ``Accept``.
+    """The result format: the first of ``format=``/``output=``/``results=`` that names one for
+    this query form, else the best match for ``Accept``.
 
-    Raises 406 when nothing acceptable fits the query form. An unrecognised form (the parser will
-    reject the query) gets SPARQL JSON.
+    Raises 406 when neither fits the query form. An unrecognised form (the parser will reject the
+    query) is treated as SELECT.
     """
-    graph = form is not None and form.is_graph
-    offers: tuple[ResultsFormat, ...] | tuple[RDFFormat, ...] = GRAPHS if graph else RESULTS
-    if name is not None:
-        names: dict[str, ResultsFormat] | dict[str, RDFFormat] = (
-            GRAPH_NAMES if graph else RESULT_NAMES
-        )
-        chosen = names.get(name.strip().lower())
-        if chosen is None:
-            kinds = "CONSTRUCT/DESCRIBE" if graph else "SELECT/ASK"
-            raise NotAcceptable(
-                f"format={name} is not available for {kinds}; use one of {', '.join(sorted(k for k in names if '/' not in k))}",
-            )
-        return chosen
-    media = negotiate(accept, [f.media_type for f in offers], aliases=ALIASES)
-    if media is None:
-        raise NotAcceptable(
-            f"none of Accept: {accept} can be served; available: {', '.join(f.media_type for f in offers)}",
-        )
-    return next(f for f in offers if f.media_type == media)
+    formats = GRAPH_FORMATS if form is not None and form.is_graph else RESULT_FORMATS
+    return _BY_MEDIA_TYPE[formats.choose(accept, requested)]
 
 
-def _describe(request: Request, name: str | None) -> Response:
-    if name is not None:
-        chosen = GRAPH_NAMES.get(name.strip().lower())
-        if chosen is None or chosen not in DESCRIPTION_FORMATS:
-            raise NotAcceptable(
-                f"format={name}: the service description is Turtle, JSON-LD, N-Triples or RDF/XML",
-            )
-        media: str | None = chosen.media_type
-    else:
-        media = negotiate(
-            request.headers.get("accept"),
-            [f.media_type for f in DESCRIPTION_FORMATS],
-            aliases=ALIASES,
-        )
-    if media is None:
-        raise NotAcceptable("the service description is Turtle, JSON-LD, N-Triples or RDF/XML")
+def _describe(request: Request, requested: list[str]) -> Response:
+    media = DESCRIPTION.choose(request.headers.get("accept"), requested)
     fmt = next(f for f in DESCRIPTION_FORMATS if f.media_type == media)
     body = _description(_endpoint(request), _runtime(request).snapshot.graphs, fmt)
     return Response(body, media_type=fmt.media_type, headers={"Vary": "Accept"})
@@ -452,19 +412,6 @@ def _refuse_updates(updates: list[str]) -> None:
             "SPARQL Update is refused: this endpoint is read-only and runs queries only "
             "(SELECT, ASK, CONSTRUCT, DESCRIBE)"
         )
-
-
-def _content_type(header: str | None) -> tuple[str | None, str | None]:
-    """``application/sparql-query; charset=UTF-8`` → (media type, charset), lower-cased."""
-    if not header or not header.strip():
-        return None, None
-    media, *params = (p.strip() for p in header.split(";"))
-    charset = None
-    for param in params:
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset":
-            charset = value.strip().strip('"').lower()
-    return media.lower(), charset
 
 
 def _endpoint(request: Request) -> str:

@@ -20,13 +20,12 @@ from fastapi.responses import JSONResponse, Response
 from api.deps import (
     RDF_MEDIA_TYPES,
     JobCallerDep,
-    NotAcceptable,
     RDFPayloadDep,
     RuntimeDep,
     SnapshotDep,
     until_disconnected,
 )
-from api.negotiation import negotiate
+from api.negotiation import Formats
 from graph.sandbox import CheckResult
 
 __all__ = [
@@ -42,6 +41,7 @@ router = APIRouter(prefix="/validate", tags=["stewards"])
 
 JSON = "application/json"
 TURTLE = "text/turtle"
+REPORT = Formats.of("the report", JSON, TURTLE)
 
 #: A conforming batch against the seed graph: a meeting between two actors of the registry,
 #: taken from a seed article, with its evidence. (tests/api/test_validate.py checks it conforms.)
@@ -173,12 +173,8 @@ async def validate_batch(
 
     Parsing and validation run in a sandboxed worker (limits on time and memory), killed if the
     client goes away."""
-    formats = {"json": JSON, "turtle": TURTLE}
-    if fmt is not None and fmt not in formats:
-        raise NotAcceptable(f"format={fmt} is not a report format: use json or turtle")
-    chosen = formats[fmt] if fmt is not None else negotiate(accept, [JSON, TURTLE])
-    if chosen is None:
-        raise NotAcceptable(f"the report is {JSON} or {TURTLE}, not {accept or fmt}")
+    # an unknown format= stays a 406 here, as documented (/sparql and the ego networks ignore one)
+    chosen = REPORT.choose(accept, [] if fmt is None else [fmt], fall_back=False)
     settings = runtime.settings
     # the request holds the snapshot's checkpoint (SnapshotDep) while the job reads it
     check: CheckResult = await until_disconnected(

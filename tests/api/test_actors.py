@@ -13,8 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.errors import NotAcceptable
+from api.negotiation import NODE_LINK
 from api.routers.actors import choose_format
-from graph.errors import InvalidInput
 from graph.namespaces import ID
 from graph.settings import Settings
 from tests.servers import uvicorn
@@ -195,7 +196,6 @@ def test_ego_filters(client: TestClient) -> None:
         {"min_weight": 0},
         {"max_nodes": 0},
         {"relations": "befriended"},
-        {"format": "svg"},
     ],
 )
 def test_bad_ego_parameters_are_4xx_problems(client: TestClient, params: dict[str, object]) -> None:
@@ -210,7 +210,39 @@ def test_unknown_actor_ego_is_404_with_suggestions(client: TestClient) -> None:
 
 
 def test_unacceptable_accept_is_406(client: TestClient) -> None:
-    _problem(client.get("/actors/Russia/ego", headers={"Accept": "image/png"}), 406)
+    body = _problem(client.get("/actors/Russia/ego", headers={"Accept": "image/png"}), 406)
+    assert NODE_LINK in str(body["detail"]) and "format=" in str(body["detail"])
+
+
+@pytest.mark.parametrize(
+    ("params", "headers"),
+    [({"format": "node-link"}, {}), ({}, {"Accept": NODE_LINK}), ({"format": NODE_LINK}, {})],
+    ids=["format", "accept", "format-media-type"],
+)
+def test_node_link_by_its_name_or_its_media_type(
+    client: TestClient, params: dict[str, str], headers: dict[str, str]
+) -> None:
+    r = client.get("/actors/Russia/ego", params=params, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/json"  # node-link JSON is JSON
+    g = nx.node_link_graph(r.json(), edges="links")
+    assert g.graph["center"] == RUSSIA and RUSSIA in g
+
+
+@pytest.mark.parametrize("fmt", ["svg", "<script>alert(1)</script>", "yaml,xml"])
+def test_an_unknown_format_falls_back_to_accept(client: TestClient, fmt: str) -> None:
+    """An unknown ``format=`` used to be a 400; it is ignored now, as ``/sparql`` ignores a
+    ``format=`` it does not know (clients add such parameters): Accept decides."""
+    r = client.get(
+        "/actors/Russia/ego", params={"format": fmt}, headers={"Accept": "application/gexf+xml"}
+    )
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/gexf+xml")
+    r = client.get("/actors/Russia/ego", params={"format": fmt})
+    assert r.status_code == 200 and "elements" in r.json()  # no Accept: Cytoscape
+    _problem(
+        client.get("/actors/Russia/ego", params={"format": fmt}, headers={"Accept": "image/png"}),
+        406,
+    )
 
 
 @pytest.mark.parametrize(
@@ -226,15 +258,22 @@ def test_unacceptable_accept_is_406(client: TestClient) -> None:
         ("GraphML", "application/json", "graphml"),
         ("node-link", None, "node-link"),
         ("json", None, "cytoscape"),
+        (None, NODE_LINK, "node-link"),
+        (None, f"application/json;q=0.5, {NODE_LINK}", "node-link"),
+        (None, "application/*", "cytoscape"),  # Cytoscape stays the default for JSON
+        (None, "application/vnd.cytoscape+json", "cytoscape"),
+        (None, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "cytoscape"),
+        ("svg", "application/graphml+xml", "graphml"),  # unknown format=: Accept decides
+        ("svg", None, "cytoscape"),
     ],
 )
 def test_choose_format(fmt: str | None, accept: str | None, expected: str) -> None:
     assert choose_format(fmt, accept) == expected
 
 
-def test_choose_format_rejects_unknown() -> None:
-    with pytest.raises(InvalidInput, match="graphml"):
-        choose_format("svg", None)
+def test_choose_format_refuses_what_neither_names() -> None:
+    with pytest.raises(NotAcceptable, match="graphml"):
+        choose_format("svg", "image/png")
 
 
 def test_openapi_has_examples_for_every_parameter_of_ego(client: TestClient) -> None:

@@ -198,15 +198,116 @@ def test_format_parameter_overrides_accept(
         (STATES, {"accept": "text/turtle"}, {}),
         (TALIBAN, {"accept": "text/csv"}, {}),
         (STATES, {"accept": "application/sparql-results+json;q=0, text/csv;q=0"}, {}),
-        (TALIBAN, {}, {"format": "csv"}),
-        (STATES, {}, {"format": "yaml"}),
+        # format= that does not fit is ignored (below), so only when Accept does not fit either
+        (TALIBAN, {"accept": "text/csv"}, {"format": "csv"}),
+        (STATES, {"accept": "image/png"}, {"format": "yaml"}),
     ],
 )
 def test_nothing_acceptable_is_406(
     client: TestClient, query: str, headers: dict[str, str], params: dict[str, str]
 ) -> None:
     body = problem(client.get("/sparql", params={"query": query, **params}, headers=headers), 406)
-    assert "available" in body["detail"] or "use one of" in body["detail"]
+    assert "available" in body["detail"] and "format=" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("query", "params", "media_type"),
+    [
+        # short names other clients send (SPARQLWrapper: format=, output= and results= alike)
+        (TALIBAN, {"format": "n3"}, "text/turtle; charset=utf-8"),  # Turtle is valid N3
+        (TALIBAN, {"output": "rdf+xml"}, "application/rdf+xml"),
+        (TALIBAN, {"results": "json-ld"}, "application/ld+json"),
+        (TALIBAN, {"format": "json"}, "application/ld+json"),
+        (TALIBAN, {"format": "xml"}, "application/rdf+xml"),
+        (TALIBAN, {"format": "rdf"}, "application/rdf+xml"),
+        (STATES, {"output": "json"}, "application/sparql-results+json"),
+        (STATES, {"results": "XML"}, "application/sparql-results+xml"),
+        # media types, aliases and comma lists: the first that fits
+        (TALIBAN, {"format": "application/ld+json,application/x-json+ld"}, "application/ld+json"),
+        (TALIBAN, {"format": "text/n3"}, "text/turtle; charset=utf-8"),
+        (
+            STATES,
+            {"format": "text/tab-separated-values"},
+            "text/tab-separated-values; charset=utf-8",
+        ),
+        (STATES, {"format": "rdf+xml, text/csv"}, "text/csv; charset=utf-8"),
+        (
+            STATES,
+            {"format": ["tsv", "text/tab-separated-values"]},
+            "text/tab-separated-values; charset=utf-8",
+        ),
+        (STATES, {"format": ["", "yaml"], "output": "csv"}, "text/csv; charset=utf-8"),
+    ],
+)
+def test_format_names_clients_use(
+    client: TestClient, query: str, params: dict[str, Any], media_type: str
+) -> None:
+    r = client.get("/sparql", params={"query": query, **params}, headers={"accept": "*/*"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == media_type
+
+
+@pytest.mark.parametrize(
+    ("query", "fmt", "accept", "media_type"),
+    [
+        # not a format of this query form: Accept decides (SPARQLWrapper asks SELECT as N3…)
+        (STATES, "n3", "*/*", "application/sparql-results+json"),
+        (STATES, "turtle", "text/csv", "text/csv; charset=utf-8"),
+        (TALIBAN, "csv", "application/n-triples", "application/n-triples"),
+        (TALIBAN, "tsv", None, "text/turtle; charset=utf-8"),
+        # not a format at all
+        (STATES, "yaml", None, "application/sparql-results+json"),
+        (
+            STATES,
+            "<script>alert(1)</script>",
+            "application/sparql-results+xml",
+            "application/sparql-results+xml",
+        ),
+        (TALIBAN, "", "application/ld+json", "application/ld+json"),
+    ],
+)
+def test_a_format_that_does_not_fit_falls_back_to_accept(
+    client: TestClient, query: str, fmt: str, accept: str | None, media_type: str
+) -> None:
+    headers = {"accept": accept} if accept else {}
+    r = client.get("/sparql", params={"query": query, "format": fmt}, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == media_type
+
+
+def test_form_fields_name_the_format_too(client: TestClient) -> None:
+    r = client.post("/sparql", data={"query": STATES, "output": "csv"})
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    # the query string's comes first; one that does not fit gives way to the form's
+    r = client.post("/sparql", params={"format": "tsv"}, data={"query": STATES, "format": "csv"})
+    assert r.headers["content-type"] == "text/tab-separated-values; charset=utf-8"
+    r = client.post("/sparql", params={"format": "n3"}, data={"query": STATES, "format": "csv"})
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    r = client.post(
+        "/sparql",
+        params={"format": "n3"},
+        content=TALIBAN,
+        headers={"content-type": "application/sparql-query", "accept": "application/n-triples"},
+    )
+    assert r.headers["content-type"] == "text/turtle; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    ("accept", "media_type"),
+    [
+        ("text/n3", "text/turtle; charset=utf-8"),
+        ("application/x-turtle", "text/turtle; charset=utf-8"),
+        ("application/x-json+ld", "application/ld+json"),
+        ("application/json", "application/ld+json"),
+        ("text/xml", "application/rdf+xml"),
+    ],
+)
+def test_construct_answers_other_names_of_its_formats(
+    client: TestClient, accept: str, media_type: str
+) -> None:
+    r = client.get("/sparql", params={"query": TALIBAN}, headers={"accept": accept})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == media_type
 
 
 # ----------------------------------------------------------------------------------- datasets
@@ -273,6 +374,8 @@ def test_get_without_a_query_is_the_service_description(client: TestClient, stor
     } <= formats
     names = {str(o) for o in g.objects(None, URIRef(SD + "name"))}
     assert names == {str(x) for x in store.named_graphs()}
+    comment = str(g.value(service, URIRef("http://www.w3.org/2000/01/rdf-schema#comment")))
+    assert "N3 is answered as Turtle" in comment and "format=, output= or results=" in comment
 
 
 @pytest.mark.parametrize(
@@ -289,6 +392,23 @@ def test_the_service_description_negotiates(
     assert r.headers["content-type"] == media_type
     g = Graph().parse(data=r.content, format=rdflib_format)
     assert (None, URIRef(SD + "endpoint"), URIRef("http://testserver/sparql")) in g
+
+
+@pytest.mark.parametrize(
+    ("params", "accept", "media_type"),
+    [
+        ({"format": "rdf+xml"}, None, "application/rdf+xml"),
+        ({"output": "json-ld"}, "text/turtle", "application/ld+json"),
+        ({"format": "csv"}, "application/n-triples", "application/n-triples"),  # falls back
+        ({"format": "n3"}, None, "text/turtle; charset=utf-8"),
+    ],
+)
+def test_the_service_description_takes_format_names_and_falls_back(
+    client: TestClient, params: dict[str, str], accept: str | None, media_type: str
+) -> None:
+    r = client.get("/sparql", params=params, headers={"accept": accept} if accept else {})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == media_type
 
 
 # ---------------------------------------------------------------------------------- the caps
