@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
+from api.docs import install_docs
 from api.errors import PROBLEM_JSON, install_error_handlers
 from api.routers import actors, batches, events, extract, health, paths, sparql, stats, validate
 from api.runtime import Runtime
@@ -61,6 +62,8 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, from files of the package: no CDN
+        redoc_url=None,
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -71,6 +74,7 @@ def create_app(
             allow_credentials=False,
         )
     install_error_handlers(app)
+    install_docs(app)
     for module in (sparql, actors, paths, events, stats, health, extract, validate, batches):
         app.include_router(module.router)
     app.openapi = partial(_openapi, app)  # type: ignore[method-assign]
