@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 
 from api.docs import install_docs
 from api.errors import PROBLEM_JSON, install_error_handlers
+from api.examples import attach as attach_examples
 from api.routers import actors, batches, events, extract, health, paths, sparql, stats, validate
 from api.runtime import Runtime
 from graph.settings import Settings
@@ -107,7 +108,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's schema, with every error answer documented as what it is: problem+json (FastAPI
-    documents its 422 as its own JSON shape, which this app never sends)."""
+    documents its 422 as its own JSON shape, which this app never sends), and every success
+    answer with real examples (api/examples.py)."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
@@ -129,6 +131,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     response["content"] = problem
     for unused in ("HTTPValidationError", "ValidationError"):
         schema["components"]["schemas"].pop(unused, None)
+    attach_examples(schema)  # every success answer's examples, as recorded on the seed graph
     app.openapi_schema = schema
     return schema
 

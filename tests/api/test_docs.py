@@ -234,6 +234,29 @@ def test_openapi_json_and_the_docs_pages_answer_head_too(client: TestClient) -> 
         assert client.head(path).status_code == 200
 
 
+# ------------------------------------------------------------------------------ the examples
+def test_every_operation_has_an_example_of_each_success_answer(client: TestClient) -> None:
+    """Each 2xx answer of each operation, in each media type it is documented in, shows at least
+    one example with a value (recorded answers, api/examples.py; tests/api/test_openapi_examples.py
+    checks they are real). Every operation has a 2xx answer."""
+    spec = client.get("/openapi.json").json()
+    missing = []
+    operations = 0
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            operations += 1
+            success = {c: r for c, r in operation["responses"].items() if c.startswith("2")}
+            assert success, (method, path)
+            for status, response in success.items():
+                assert response.get("content"), (method, path, status)
+                for media_type, content in response["content"].items():
+                    examples = content.get("examples", {})
+                    if not examples or not all("value" in e for e in examples.values()):
+                        missing.append(f"{method.upper()} {path} {status} {media_type}")
+    assert missing == []
+    assert operations == 15
+
+
 # ------------------------------------------------------------------------ the vendored files
 def test_the_vendored_files_are_unchanged_and_complete() -> None:
     """Each folder's SHA256SUMS (api/static/README.md) lists exactly its files, with their
