@@ -39,6 +39,10 @@ lint: $(BIN)/actorgraph ## ruff (lint + format check) and mypy --strict
 test: lint ## lint, type-check and run the whole test suite (pytest)
 	$(BIN)/python -m pytest
 
+.PHONY: examples
+examples: $(BIN)/actorgraph ## record the OpenAPI response examples (api/examples.json) on a fresh build of seeds/
+	$(BIN)/python -c 'from api.examples import main; main()'
+
 .PHONY: bench
 bench: $(BIN)/actorgraph ## run the benchmarks (prints figures; takes minutes)
 	$(BIN)/python benchmarks/run_all.py

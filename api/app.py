@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
+from api.docs import install_docs
 from api.errors import PROBLEM_JSON, install_error_handlers
+from api.examples import attach as attach_examples
 from api.routers import actors, batches, events, extract, health, paths, sparql, stats, validate
 from api.runtime import Runtime
 from graph.settings import Settings
@@ -61,6 +63,8 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, from files of the package: no CDN
+        redoc_url=None,
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -71,6 +75,7 @@ def create_app(
             allow_credentials=False,
         )
     install_error_handlers(app)
+    install_docs(app)
     for module in (sparql, actors, paths, events, stats, health, extract, validate, batches):
         app.include_router(module.router)
     app.openapi = partial(_openapi, app)  # type: ignore[method-assign]
@@ -103,7 +108,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's schema, with every error answer documented as what it is: problem+json (FastAPI
-    documents its 422 as its own JSON shape, which this app never sends)."""
+    documents its 422 as its own JSON shape, which this app never sends), and every success
+    answer with real examples (api/examples.py)."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
@@ -125,6 +131,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     response["content"] = problem
     for unused in ("HTTPValidationError", "ValidationError"):
         schema["components"]["schemas"].pop(unused, None)
+    attach_examples(schema)  # every success answer's examples, as recorded on the seed graph
     app.openapi_schema = schema
     return schema
 

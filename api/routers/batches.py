@@ -74,23 +74,6 @@ BatchId = Annotated[
         max_length=40,
     ),
 ]
-_RECORD = {
-    "id": _ID_EXAMPLE,
-    "iri": f"https://w3id.org/actorgraph/id/graph/batch/{_ID_EXAMPLE}",
-    "committed_at": "2026-11-22T15:30:12.345Z",
-    "steward": "alice",
-    "credential": "alice",
-    "source": "https://example.org/report.ttl",
-    "comment": "talks reported on 1 March",
-    "triples": 23,
-    "submitted": 21,
-    "new_triples": 21,
-    "derived_edges": 2,
-    "retracted_at": None,
-    "retracted_by": None,
-    "retraction_comment": None,
-    "status": "committed",
-}
 
 
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -110,12 +93,12 @@ _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
             "description": "Committed. `visible`: whether SPARQL and the ego networks show it "
             "already (false only if publishing failed after the durable write; the next write "
             "publishes it).",
-            "content": {JSON: {"example": {**_RECORD, "visible": True}}},
+            "content": {JSON: {}},  # examples: api/examples.py
         },
         200: {
             "description": "A retry with an Idempotency-Key already used with this payload: the "
             "batch committed then (header Idempotent-Replayed: true); nothing new was written.",
-            "content": {JSON: {"example": {**_RECORD, "visible": True}}},
+            "content": {JSON: {}},
         },
         **PAYLOAD_ERRORS,
         422: {
@@ -212,11 +195,7 @@ def _write(
     )
 
 
-@router.get(
-    "",
-    summary="List the batches",
-    responses={200: {"content": {JSON: {"example": {"batches": [_RECORD], "count": 1}}}}},
-)
+@router.get("", summary="List the batches")
 def batches(
     store: StoreDep,
     status: Annotated[
@@ -236,7 +215,7 @@ def batches(
     responses={
         200: {
             "content": {
-                JSON: {"example": {**_RECORD, "content": "@prefix ag: <…> .\n…"}},
+                JSON: {},  # examples: api/examples.py
                 RDFFormat.TURTLE.media_type: {},
                 RDFFormat.NTRIPLES.media_type: {},
             },
@@ -265,20 +244,6 @@ def batch(
     "/{batch_id}",
     summary="Retract a batch (steward token)",
     responses={
-        200: {
-            "content": {
-                JSON: {
-                    "example": {
-                        "id": _ID_EXAMPLE,
-                        "iri": _RECORD["iri"],
-                        "retracted_at": "2026-11-22T16:00:00.000Z",
-                        "removed_triples": 23,
-                        "gone_triples": 21,
-                        "audit": f"https://w3id.org/actorgraph/id/audit/{_ID_EXAMPLE}/retraction",
-                    }
-                }
-            }
-        },
         404: {"description": "No such batch."},
         **_WRITE_ERRORS,
     },

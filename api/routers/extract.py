@@ -29,14 +29,14 @@ from api.routers.validate import JOB_ERRORS, OPTIONAL_TOKEN
 from graph.errors import InvalidInput, LimitExceeded
 from graph.payloads import decode_utf8
 
-__all__ = ["router"]
+__all__ = ["EXAMPLE_ARTICLE", "router"]
 
 router = APIRouter(prefix="/extract", tags=["extract"])
 
 TURTLE = "text/turtle"
 JSON = "application/json"
 CANDIDATES = Formats.of("candidates", TURTLE, JSON)
-_EXAMPLE = (
+EXAMPLE_ARTICLE = (
     "MOSCOW (Agency) - Russian officials denied the claims on Monday. Russia, China and Pakistan "
     "held talks in Moscow, the Foreign Ministry said. The Russian envoy has not yet met the new US "
     "administration."
@@ -82,8 +82,8 @@ async def article_text(request: Request) -> str:
     responses={
         200: {
             "content": {
-                TURTLE: {"example": "@prefix ag: <https://w3id.org/actorgraph/ontology#> ."},
-                JSON: {"example": {"actors": [], "events": []}},
+                TURTLE: {},  # examples: api/examples.py
+                JSON: {},
             }
         },
         400: {"description": "The body is not UTF-8 (line and column), or empty."},
@@ -98,7 +98,7 @@ async def article_text(request: Request) -> str:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"text/plain": {"schema": {"type": "string"}, "example": _EXAMPLE}},
+            "content": {"text/plain": {"schema": {"type": "string"}, "example": EXAMPLE_ARTICLE}},
         },
         "security": OPTIONAL_TOKEN,
     },

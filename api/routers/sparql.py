@@ -82,34 +82,12 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "SELECT/ASK results, or RDF for CONSTRUCT/DESCRIBE, as negotiated.",
         "content": {
-            ResultsFormat.JSON.media_type: {
-                "example": {
-                    "head": {"vars": ["kind", "actors"]},
-                    "results": {
-                        "bindings": [
-                            {
-                                "kind": {
-                                    "type": "uri",
-                                    "value": "https://w3id.org/actorgraph/ontology#Person",
-                                },
-                                "actors": {
-                                    "type": "literal",
-                                    "value": "20",
-                                    "datatype": "http://www.w3.org/2001/XMLSchema#integer",
-                                },
-                            }
-                        ]
-                    },
-                }
-            },
+            # examples: api/examples.py
+            ResultsFormat.JSON.media_type: {},
             ResultsFormat.XML.media_type: {},
-            ResultsFormat.CSV.media_type: {
-                "example": "kind,actors\r\nhttps://w3id.org/actorgraph/ontology#Person,20\r\n"
-            },
+            ResultsFormat.CSV.media_type: {},
             ResultsFormat.TSV.media_type: {},
-            RDFFormat.TURTLE.media_type: {
-                "example": 'actor:taliban a ag:ArmedGroup ; rdfs:label "Taliban"@en .\n'
-            },
+            RDFFormat.TURTLE.media_type: {},
             RDFFormat.NTRIPLES.media_type: {},
             RDFFormat.JSONLD.media_type: {},
             RDFFormat.RDFXML.media_type: {},

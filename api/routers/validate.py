@@ -126,29 +126,8 @@ REQUEST_BODY: dict[str, Any] = {
     responses={
         200: {
             "content": {
-                JSON: {
-                    "example": {
-                        "conforms": False,
-                        "results": [
-                            {
-                                "focus_node": "https://w3id.org/actorgraph/id/event/x",
-                                "result_path": "ag:agent",
-                                "value": None,
-                                "severity": "Violation",
-                                "source_shape": "ags:EventShape-agent",
-                                "source_constraint_component": "MinCountConstraintComponent",
-                                "message": "An event needs exactly one agent (ag:agent) …",
-                            }
-                        ],
-                        "triples": 21,
-                        "new_triples": 21,
-                        "derived_edges": 2,
-                        "new_edges": 2,
-                        "focus_nodes": 6,
-                        "summary": "The data does not conform to the shapes: 1 result(s). …",
-                    }
-                },
-                TURTLE: {"example": "[] a sh:ValidationReport ; sh:conforms true ."},
+                JSON: {},  # examples: api/examples.py
+                TURTLE: {},
             }
         },
         406: {"description": "Neither JSON nor Turtle is acceptable."},
