@@ -100,8 +100,8 @@ _MASK: dict[str, int] = {"out": _OUT, "in": _IN, "both": _OUT | _IN}
 #: Betweenness centrality (Brandes) walks the whole ego network once per source node, at about
 #: ``3 × nodes + edges`` steps a walk (0.1–0.3 µs a step in networkx). While walking from every
 #: node takes at most this many steps, it is exact; above, it is estimated from as many sampled
-#: sources as fit (networkx's ``k``, at least one), so that it adds a millisecond or two to a
-#: request: exact on the seed graph's radius-1 networks; 30 of 66 sources for Russia at radius 2
+#: sources as fit (networkx's ``k``, at least one), so that it adds a few milliseconds at most to
+#: a request: exact on the seed graph's radius-1 networks; 30 of 66 sources for Russia at radius 2
 #: (rank correlation with the exact values > 0.9); 3 of 250 on a hub of a million-triple graph,
 #: where the exact value would take a quarter of a second (rank correlation ~0.8).
 BETWEENNESS_WORK = 10_000
@@ -111,8 +111,9 @@ BETWEENNESS_SEED = 0
 #: How long a ``short_label`` may be, in characters.
 SHORT_LABEL_WIDTH = 32
 
-#: How an edge's dates are known: every event to the day (``exact``), some only by bounds (a
-#: month, a year, a range, "before …") or not at all (``bounded``), or none at all (``undated``).
+#: How an edge's dates are known: every event to the day (``exact``); some event only by bounds
+#: (a month, a year, a range, "before …") or not at all, while another has a date (``bounded``);
+#: no event has a date (``undated``).
 Dating = Literal["exact", "bounded", "undated"]
 
 
