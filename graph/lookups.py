@@ -1,9 +1,13 @@
-"""Lookups with evidence: an actor's profile and events, events by type, actor and date.
+"""Lookups with evidence: an actor's profile and events, events by type, actor and date, and one
+event (or membership) in full.
 
 What the visualiser asks when a user clicks a node or an edge: every answer carries the event's
 date, its article (file and title) and the verbatim quote, so any edge can be checked against its
-source. Each function is one or two canned queries (``graph/queries/*.rq``) with the user's values
-bound, never pasted.
+source; :func:`event_detail` adds where in the article the quote is (character offsets), the
+article's publisher and date, and every participant's role. Each function is one or a few canned
+queries (``graph/queries/*.rq``) with the user's values bound, never pasted. The default graph
+is the union of the named graphs, where a statement that several graphs hold matches once per
+graph: the queries of :func:`event_detail` are small, DISTINCT, and join nothing optional.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from typing import TYPE_CHECKING
 from rdflib import URIRef
 
 from graph.errors import InvalidInput, NotFound
-from graph.namespaces import AG, RDFS, SKOS, WD
-from graph.networks import local_name
+from graph.namespaces import AG, ID, OA, ORG, PROV, RDF, RDFS, SCHEMA, SEM, SKOS, WD
+from graph.networks import expand, local_name
 from graph.query import canned
 
 if TYPE_CHECKING:
@@ -26,21 +30,36 @@ if TYPE_CHECKING:
 __all__ = [
     "ROLES",
     "ActorProfile",
+    "ArticleDetail",
     "ArticleRef",
+    "EventDetail",
     "EventPage",
     "EventRecord",
+    "Evidence",
     "Membership",
     "Participant",
     "actor_events",
     "actor_profile",
+    "event_detail",
+    "event_iris",
     "event_records",
     "event_types",
     "events",
     "participants",
 ]
 
-#: Roles an actor can have in an event, most telling first (an agent is also a participant).
-ROLES = ("agent", "target", "addressee", "host", "onBehalfOf", "participant")
+#: Roles an actor can have in an event, most telling first (an agent is also a participant), then
+#: in a membership.
+ROLES = (
+    "agent",
+    "target",
+    "addressee",
+    "host",
+    "onBehalfOf",
+    "participant",
+    "member",
+    "organization",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +139,66 @@ class ActorProfile:
     anonymous: bool
     memberships: list[Membership]
     events: list[EventRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleDetail:
+    """An article as :func:`event_detail` shows it: title, file, publisher, date or bounds."""
+
+    iri: str
+    title: str | None
+    file: str | None
+    publisher: str | None
+    publisher_label: str | None
+    published: str | None
+    published_earliest: str | None
+    published_latest: str | None
+    published_inferred: bool
+    language: str | None
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where an event's words are: the verbatim text (``exact``) in ``article`` from character
+    ``start`` to ``end`` (Python string offsets in the article's text file, end excluded), with
+    some text before and after (``prefix``, ``suffix``); from the evidence's Web Annotation
+    selectors (``oa:TextQuoteSelector``, ``oa:TextPositionSelector``)."""
+
+    iri: str
+    article: str | None
+    exact: str | None
+    prefix: str | None
+    suffix: str | None
+    start: int | None
+    end: int | None
+
+
+@dataclass(slots=True)
+class EventDetail:
+    """An event or a membership in full, for a drill-down from an edge of an ego network.
+
+    ``date`` is the day when known to the day (for a membership, the day its article attests
+    it); otherwise ``earliest``/``latest`` bound it (either may be None: "before …", "after …"),
+    with ``precision`` (day, month, year, bounded) as annotated. ``inferred``: the date is read
+    from context, not stated (``date_note`` says how). ``role``: a membership's role.
+    """
+
+    iri: str
+    type: str
+    label: str | None
+    date: str | None
+    earliest: str | None
+    latest: str | None
+    precision: str | None
+    inferred: bool
+    date_note: str | None
+    modality: str | None
+    role: str | None
+    quote: str | None
+    evidence: list[Evidence]
+    article: ArticleDetail | None
+    participants: list[Participant]
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +316,174 @@ def participants(store: Store, event: str) -> list[Participant]:
             for a, rs in roles.items()
         ),
         key=lambda p: (ROLES.index(p.roles[0]) if p.roles else len(ROLES), p.label),
+    )
+
+
+def event_iris(text: str) -> list[str]:
+    """The IRIs an event id may stand for, to try in turn: a full IRI as it is; a CURIE
+    (``event:…``, ``id:membership/…``) expanded; a path under ``id:`` (``membership/…``); a local
+    id as an event, then as a membership.
+
+    >>> [local_name(i) for i in event_iris("a003-taliban-assures-russia")]
+    ['a003-taliban-assures-russia', 'a003-taliban-assures-russia']
+    >>> event_iris("event:e1"), event_iris("membership/a003-1")
+    (['https://w3id.org/actorgraph/id/event/e1'], ['https://w3id.org/actorgraph/id/membership/a003-1'])
+    """
+    text = text.strip()
+    if not text:
+        return []
+    if text.startswith(("http://", "https://", "urn:")):
+        return [text]
+    expanded = expand(text)
+    if expanded is not None:
+        return [expanded]
+    if text.startswith(("event/", "membership/")):
+        return [str(ID) + text]
+    return [str(ID) + "event/" + text, str(ID) + "membership/" + text]
+
+
+_NOT_IN_IRIS = frozenset('<>"{}|\\^`')
+
+
+def _plausible_iri(text: str) -> bool:
+    """Whether ``text`` is free of what no IRI holds (RFC 3987): whitespace, control characters,
+    and any of ``< > " { } | \\ ^`` and the backtick."""
+    return not any(c in _NOT_IN_IRIS or c.isspace() or ord(c) < 0x20 for c in text)
+
+
+def _statements(store: Store, query: str, name: str, iri: str) -> dict[str, list[str]]:
+    """predicate IRI → the objects (as text, sorted) of one canned query's ``?p ?o`` rows."""
+    out: dict[str, list[str]] = {}
+    for row in store.query(canned(query), bindings={name: URIRef(iri)}).rows():
+        out.setdefault(str(row["p"]), []).append(str(row["o"]))
+    for values in out.values():
+        values.sort()
+    return out
+
+
+def _article_detail(store: Store, iri: str) -> ArticleDetail:
+    said = _statements(store, "article", "article", iri)
+
+    def one(term: URIRef) -> str | None:
+        got = said.get(str(term))
+        return got[0] if got else None
+
+    return ArticleDetail(
+        iri=iri,
+        title=one(SCHEMA.headline),
+        file=one(AG.sourceFile),
+        publisher=one(SCHEMA.publisher),
+        publisher_label=one(SKOS.prefLabel),
+        published=one(SCHEMA.datePublished),
+        published_earliest=one(AG.publishedNotBefore),
+        published_latest=one(AG.publishedNotAfter),
+        published_inferred=one(AG.dateInferred) == "true",
+        language=one(SCHEMA.inLanguage),
+        url=one(SCHEMA.url),
+    )
+
+
+def _evidence(store: Store, event: str) -> list[Evidence]:
+    nodes: dict[str, dict[str, dict[str, list[str]]]] = {}  # evidence → node → p → objects
+    for row in store.query(canned("event_evidence"), bindings={"event": URIRef(event)}).rows():
+        node = nodes.setdefault(str(row["evidence"]), {}).setdefault(str(row["node"]), {})
+        node.setdefault(str(row["p"]), []).append(str(row["o"]))
+    out: list[Evidence] = []
+    for iri, parts in sorted(nodes.items()):
+        article: str | None = None
+        quote: dict[str, list[str]] = {}
+        position: dict[str, list[str]] = {}
+        for said in parts.values():
+            types = said.get(str(RDF.type), [])
+            if str(OA.hasSource) in said:
+                article = min(said[str(OA.hasSource)])
+            if str(OA.TextQuoteSelector) in types:
+                quote = said
+            if str(OA.TextPositionSelector) in types:
+                position = said
+
+        def first(said: dict[str, list[str]], term: URIRef) -> str | None:
+            got = said.get(str(term))
+            return min(got) if got else None
+
+        start, end = first(position, OA.start), first(position, OA.end)
+        out.append(
+            Evidence(
+                iri=iri,
+                article=article,
+                exact=first(quote, OA.exact),
+                prefix=first(quote, OA.prefix),
+                suffix=first(quote, OA.suffix),
+                start=int(start) if start is not None else None,
+                end=int(end) if end is not None else None,
+            )
+        )
+    return out
+
+
+def event_detail(store: Store, event: str) -> EventDetail:
+    """One event or membership in full: class, label, date or bounds, modality, quote with its
+    character offsets in the article, the article (publisher, date), every participant and role.
+
+    Six small queries (``event_class``, ``event_statements``, ``event_evidence``,
+    ``event_participants``, ``article``), each DISTINCT and bound to one node.
+
+    Parameters
+    ----------
+    store : Store
+    event : str
+        An event or membership IRI, a CURIE (``event:…``) or a local id (see :func:`event_iris`).
+
+    Returns
+    -------
+    EventDetail
+
+    Raises
+    ------
+    NotFound
+        Nothing the store holds as an ``ag:PoliticalEvent`` or ``org:Membership`` has this id.
+    StoreUnavailable
+        The store cannot be read.
+    """
+    for iri in event_iris(event):
+        if not _plausible_iri(iri):
+            continue
+        try:
+            rows = list(
+                store.query(canned("event_class"), bindings={"event": URIRef(iri)}).values()
+            )
+        except InvalidInput:  # not an IRI at all (spaces, brackets…): nothing can have it
+            continue
+        if rows:
+            break
+    else:
+        raise NotFound(f"no event or membership {event!r}")
+    cls = min(c for _, c in rows if c is not None)
+    said = _statements(store, "event_statements", "event", iri)
+
+    def one(term: URIRef) -> str | None:
+        got = said.get(str(term))
+        return got[0] if got else None
+
+    date = one(SEM.hasTimeStamp) or one(AG.attestedOn)
+    article = one(PROV.wasDerivedFrom)
+    modality = one(AG.modality)
+    return EventDetail(
+        iri=iri,
+        type=local_name(cls),
+        label=one(RDFS.label),
+        date=date,
+        earliest=None if date else one(SEM.hasEarliestBeginTimeStamp),
+        latest=None if date else one(SEM.hasLatestEndTimeStamp),
+        precision=one(AG.datePrecision),
+        inferred=one(AG.dateInferred) == "true",
+        date_note=one(AG.dateNote),
+        modality=local_name(modality) if modality else None,
+        role=one(ORG.role),
+        quote=one(AG.quote),
+        evidence=_evidence(store, iri),
+        article=_article_detail(store, article) if article else None,
+        participants=participants(store, iri),
     )
 
 

@@ -15,6 +15,8 @@ from api.deps import SnapshotDep
 from api.negotiation import CYTOSCAPE_NAMES, GEXF, GRAPHML, JSON, NODE_LINK, Formats
 from graph.lookups import actor_profile
 from graph.networks import (
+    SHORT_LABEL_WIDTH,
+    Dating,
     Direction,
     EgoNetwork,
     local_name,
@@ -102,11 +104,17 @@ class ActorOut(BaseModel):
     events: list[ActorEventOut]
 
 
-class NodeData(BaseModel):
-    id: str
+class EgoNode(BaseModel):
+    """A node of an ego network: an actor, with its place in the network."""
+
+    id: str = Field(description="The actor's IRI.")
     iri: str
-    label: str
-    kind: str
+    label: str = Field(description="The whole label.")
+    short_label: str = Field(
+        description=f"A display label of at most {SHORT_LABEL_WIDTH} characters: the label before "
+        "a parenthesis, ellipsised at a word boundary."
+    )
+    kind: str = Field(description="The most specific class: State, Person, ArmedGroup…")
     distance: int = Field(description="Steps from the center.")
     degree: int = Field(description="Edges at this node within the ego network.")
     weighted_degree: int = Field(description="Events on those edges.")
@@ -114,31 +122,63 @@ class NodeData(BaseModel):
     degree_centrality: float = Field(
         description="Distinct neighbours / (nodes - 1), in the ego network."
     )
-    betweenness: float | None = Field(
-        None, description="Only for small ego networks (nodes × edges ≤ 5,000)."
+    betweenness: float = Field(
+        description="Betweenness centrality in the ego network (normalised, over the undirected "
+        "projection of its edges). Exact when `summary.betweenness_exact`; otherwise estimated "
+        "from `summary.betweenness_sources` sources sampled with a fixed seed (networkx's `k`), "
+        "so that a large network costs milliseconds: the same request gives the same values."
     )
 
 
-class EdgeData(BaseModel):
+class CytoscapeNodeData(EgoNode):
+    value: str = Field(description="The IRI again: networkx's node key (`nx.cytoscape_graph`).")
+    name: str = Field(description="The label again: what Cytoscape desktop shows.")
+
+
+class EgoEdge(BaseModel):
+    """An edge of an ego network: one relation from source to target, with the events behind it."""
+
     id: str
     source: str
     target: str
+    key: str = Field(description="The relation again: networkx's edge key (a MultiDiGraph).")
     relation: str = Field(
         description="accused, denied, metWith, memberOf… (a symmetric one is undirected)."
     )
     directed: bool
     weight: int = Field(description="The number of events behind the edge (within the date range).")
-    first: str | None
-    last: str | None
-    events: list[str] = Field(description="The IRIs of those events, to drill down.")
+    first: str | None = Field(
+        description="The day of the first event, when every event is known to the day "
+        "(`dating` = exact); otherwise null: see `earliest`."
+    )
+    last: str | None = Field(
+        description="The day of the last event, when every event is known to the day; otherwise "
+        "null: see `latest`."
+    )
+    earliest: str | None = Field(
+        description="Bounds, whatever the dating: no event is before this day (null: some event "
+        "has no lower bound, e.g. one known only as 'before …', or no date)."
+    )
+    latest: str | None = Field(
+        description="No event is after this day (null: some event has no upper bound)."
+    )
+    dating: Dating = Field(
+        description="How the dates are known: `exact` (every event to the day: `first`/`last` "
+        "are days), `bounded` (some event only as a month, a year, a range or 'before …': "
+        "`earliest`/`latest` are bounds, not days), `undated` (no event has a date)."
+    )
+    events: list[str] = Field(
+        description="The IRIs of those events: `GET /events/{iri}` gives each with its date, "
+        "article, quote and participants."
+    )
 
 
 class CyNode(BaseModel):
-    data: NodeData
+    data: CytoscapeNodeData
 
 
 class CyEdge(BaseModel):
-    data: EdgeData
+    data: EgoEdge
 
 
 class Elements(BaseModel):
@@ -163,23 +203,35 @@ class EgoSummary(BaseModel):
     total: int = Field(description="Actors within the radius before the node budget.")
     omitted: int = Field(description="How many of them `max_nodes` left out.")
     max_nodes: int
+    betweenness_exact: bool = Field(
+        description="Whether every node's betweenness is exact (else a seeded estimate)."
+    )
+    betweenness_sources: int = Field(
+        description="How many source nodes betweenness was computed from (all of them when exact)."
+    )
     filters: EgoFilters
 
 
 class NodeLinkGraph(BaseModel):
-    """networkx node-link JSON (``format=node-link``), for D3 and ``networkx.node_link_graph``."""
+    """networkx node-link JSON (``format=node-link``), as ``nx.node_link_data`` writes it (edges
+    under ``edges``, networkx's default): ``nx.node_link_graph(body)`` loads it;
+    ``d3.forceLink(body.edges).id(n => n.id)`` draws it."""
 
     directed: bool
     multigraph: bool
-    graph: dict[str, Any]
-    nodes: list[dict[str, Any]]
-    links: list[dict[str, Any]] | None = None
-    edges: list[dict[str, Any]] | None = None
+    graph: EgoSummary
+    nodes: list[EgoNode]
+    edges: list[EgoEdge]
 
 
 class CytoscapeGraph(BaseModel):
-    """Cytoscape.js elements JSON (``cy.add(body.elements)``) with a summary."""
+    """Cytoscape JSON as ``nx.cytoscape_data`` writes it: ``cy.add(body.elements)`` or
+    ``cy.json(body)`` in Cytoscape.js, ``nx.cytoscape_graph(body)`` in networkx. The summary is
+    both the graph's ``data`` and ``summary``."""
 
+    data: EgoSummary
+    directed: bool
+    multigraph: bool
     elements: Elements
     summary: EgoSummary
 
@@ -233,7 +285,7 @@ def _render(ego: EgoNetwork, fmt: str) -> Response:
             headers={"Content-Disposition": f'inline; filename="{name}.gexf"'},
         )
     body: dict[str, Any] = to_node_link(ego) if fmt == "node-link" else to_cytoscape(ego)
-    return FastJSONResponse(body)
+    return FastJSONResponse(body, media_type=EGO_FORMATS[fmt])
 
 
 # ---------------------------------------------------------------------------- examples
@@ -383,9 +435,12 @@ def ego_network(
     accept: Annotated[str | None, Header(description=ACCEPT_DOC)] = None,
 ) -> Response:
     """The actors within `radius` steps and the edges among them, each edge with its weight (the
-    number of events behind it), first and last dates and the IRIs of its events. A hub's
-    neighbourhood is cut to `max_nodes` by tie strength; `summary.omitted` says how many actors
-    were left out."""
+    number of events behind it), its dates (the first and last day when every event is known to
+    the day, and always the bounds, with `dating` saying which) and the IRIs of its events
+    (`GET /events/{iri}` for each). Nodes carry a `short_label` and their centralities, the same
+    at every radius. A hub's neighbourhood is cut to `max_nodes` by tie strength;
+    `summary.omitted` says how many actors were left out. Every format loads with networkx's own
+    reader (`cytoscape_graph`, `node_link_graph`, `read_graphml`, `read_gexf`)."""
     fmt = choose_format(format, accept)
     ego = snapshot.network.ego(
         actor,

@@ -1,16 +1,18 @@
-"""``/events``: events by type, actor and date range, each with its participants and evidence."""
+"""``/events``: events by type, actor and date range, each with its participants and evidence; one
+event (or membership) in full, for a drill-down from an edge of an ego network."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from api.deps import SnapshotDep
-from graph.lookups import events
+from graph.errors import NotFound
+from graph.lookups import event_detail, events
 
 __all__ = ["router"]
 
@@ -26,7 +28,10 @@ class ArticleOut(BaseModel):
 class ParticipantOut(BaseModel):
     iri: str
     label: str
-    roles: list[str] = Field(description="agent, target, addressee, host, onBehalfOf, participant.")
+    roles: list[str] = Field(
+        description="agent, target, addressee, host, onBehalfOf, participant; in a membership, "
+        "member or organization. Most telling first."
+    )
 
 
 class EventOut(BaseModel):
@@ -39,6 +44,65 @@ class EventOut(BaseModel):
     modality: str | None
     quote: str | None = Field(description="The verbatim text of the article.")
     article: ArticleOut | None
+    participants: list[ParticipantOut]
+
+
+class ArticleDetailOut(BaseModel):
+    """The article an event was read from."""
+
+    iri: str
+    title: str | None
+    file: str | None = Field(description="The text file under `seeds/articles/` (or the batch's).")
+    publisher: str | None = Field(description="The publisher's IRI (an actor).")
+    publisher_label: str | None
+    published: str | None = Field(description="The day of publication, when stated.")
+    published_earliest: str | None = Field(description="Bounds, when only those are known.")
+    published_latest: str | None
+    published_inferred: bool = Field(description="The date is inferred, not printed.")
+    language: str | None
+    url: str | None
+
+
+class EvidenceOut(BaseModel):
+    """Where the event's words are in its article (the Web Annotation's selectors)."""
+
+    iri: str
+    article: str | None = Field(description="The article the offsets count in.")
+    exact: str | None = Field(description="The verbatim text.")
+    prefix: str | None = Field(description="The text just before it.")
+    suffix: str | None = Field(description="The text just after it.")
+    start: int | None = Field(
+        description="Offset of its first character in the article's text (Unicode characters "
+        "from 0; `text[start:end] == exact`)."
+    )
+    end: int | None = Field(description="Offset just past its last character.")
+
+
+class EventDetailOut(BaseModel):
+    """One event or membership in full."""
+
+    iri: str
+    type: str = Field(
+        description="The most specific class (Accusation, Meeting…), or Membership for a "
+        "memberOf edge's evidence."
+    )
+    label: str | None
+    date: str | None = Field(
+        description="The day, when known to the day; for a membership, the day its article "
+        "attests it."
+    )
+    earliest: str | None = Field(
+        description="Otherwise the bounds: not before this day (null: no lower bound)."
+    )
+    latest: str | None = Field(description="Not after this day (null: no upper bound).")
+    precision: str | None = Field(description="day, month, year or bounded, as annotated.")
+    inferred: bool = Field(description="The date is read from context, not stated.")
+    date_note: str | None = Field(description="How the date was inferred.")
+    modality: str | None = Field(description="Negated, Hypothetical, Future, Historical, or null.")
+    role: str | None = Field(description="A membership's role (special envoy…).")
+    quote: str | None = Field(description="The verbatim text of the article.")
+    evidence: list[EvidenceOut] = Field(description="Where that text is in the article.")
+    article: ArticleDetailOut | None
     participants: list[ParticipantOut]
 
 
@@ -125,3 +189,118 @@ def list_events(
             "events": [asdict(e) for e in page.events],
         }
     )
+
+
+_EVENT_EXAMPLES: dict[str, Any] = {
+    "id": {"summary": "An event by its id", "value": "a003-taliban-assures-russia"},
+    "curie": {"summary": "An event as a CURIE", "value": "event:a003-taliban-assures-russia"},
+    "iri": {
+        "summary": "An event by its IRI (as in an ego network's edge)",
+        "value": "https://w3id.org/actorgraph/id/event/a003-taliban-assures-russia",
+    },
+    "membership": {
+        "summary": "A membership (the evidence of a memberOf edge)",
+        "value": "membership/sputnik-2018-03-29-us-accuses-russia-arming-taliban-1",
+    },
+}
+
+#: The answer for ``a003-taliban-assures-russia`` on the seed graph (tests/api/test_events.py
+#: checks that it is the real one).
+EVENT_EXAMPLE: dict[str, Any] = {
+    "iri": "https://w3id.org/actorgraph/id/event/a003-taliban-assures-russia",
+    "type": "Statement",
+    "label": "Taliban: statement → Russia (…/2018-03-29)",
+    "date": None,
+    "earliest": None,
+    "latest": "2018-03-29",
+    "precision": "bounded",
+    "inferred": True,
+    "date_note": "given through the contacts established 'several years ago'; undated, before "
+    "the article",
+    "modality": None,
+    "role": None,
+    "quote": "We have received assurances that they had no hostile plans regarding Russians and "
+    "[Russian diplomatic] offices",
+    "evidence": [
+        {
+            "iri": "https://w3id.org/actorgraph/id/evidence/a003-taliban-assures-russia",
+            "article": "https://w3id.org/actorgraph/id/article/"
+            "sputnik-2018-03-29-us-accuses-russia-arming-taliban",
+            "exact": "We have received assurances that they had no hostile plans regarding "
+            "Russians and [Russian diplomatic] offices",
+            "prefix": "n's plans regarding our people. ",
+            "suffix": '," Kabulov said at\u00a0a press confe',
+            "start": 4461,
+            "end": 4571,
+        }
+    ],
+    "article": {
+        "iri": "https://w3id.org/actorgraph/id/article/"
+        "sputnik-2018-03-29-us-accuses-russia-arming-taliban",
+        "title": "US Accuses Russia of Arming Taliban to Hide Its Own Policy Failures - Moscow",
+        "file": "003_67a6b126cbf451ca.txt",
+        "publisher": "https://w3id.org/actorgraph/id/actor/sputnik",
+        "publisher_label": "Sputnik",
+        "published": "2018-03-29",
+        "published_earliest": None,
+        "published_latest": None,
+        "published_inferred": False,
+        "language": "en",
+        "url": None,
+    },
+    "participants": [
+        {
+            "iri": "https://w3id.org/actorgraph/id/actor/taliban",
+            "label": "Taliban",
+            "roles": ["agent", "participant"],
+        },
+        {
+            "iri": "https://w3id.org/actorgraph/id/actor/russia",
+            "label": "Russia",
+            "roles": ["target", "addressee", "participant"],
+        },
+    ],
+}
+
+_NOT_FOUND_EXAMPLE: dict[str, Any] = {
+    "type": "https://w3id.org/actorgraph/problems/not-found",
+    "title": "Not found",
+    "status": 404,
+    "detail": "no event or membership 'a003-taliban-asures-russia'",
+    "suggestions": ["https://w3id.org/actorgraph/id/event/a003-taliban-assures-russia"],
+}
+
+
+@router.get(
+    "/{event:path}",
+    response_model=EventDetailOut,
+    summary="One event or membership, with its evidence",
+    responses={
+        200: {"content": {"application/json": {"example": EVENT_EXAMPLE}}},
+        404: {
+            "description": "No event or membership has this id; `suggestions` holds the closest "
+            "ids of events behind edges.",
+            "content": {"application/problem+json": {"example": _NOT_FOUND_EXAMPLE}},
+        },
+    },
+)
+def get_event(
+    snapshot: SnapshotDep,
+    event: Annotated[
+        str,
+        Path(
+            description="An event or membership: its IRI (as listed in an ego network edge's "
+            "`events`), a CURIE (`event:…`) or its id.",
+            openapi_examples=_EVENT_EXAMPLES,
+        ),
+    ],
+) -> EventDetailOut:
+    """What happened, when (the day, or bounds, and whether the date is inferred), the modality,
+    the verbatim quote with its character offsets in the article, the article (title, file,
+    publisher, publication date) and every participant with its roles: the drill-down from an
+    edge of an ego network, whose `events` are these IRIs."""
+    try:
+        detail = event_detail(snapshot.store, event)
+    except NotFound as exc:
+        raise NotFound(exc.message, suggestions=snapshot.network.suggest_event(event)) from None
+    return EventDetailOut.model_validate(asdict(detail))

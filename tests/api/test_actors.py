@@ -6,6 +6,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import networkx as nx
@@ -121,11 +122,13 @@ def test_ego_of_the_taliban_as_cytoscape(client: TestClient) -> None:
     assert body["summary"]["omitted"] == 0
     for n in nodes:
         assert {"iri", "label", "kind", "degree", "degree_centrality"} <= n["data"].keys()
+        assert {"short_label", "betweenness"} <= n["data"].keys()
     for e in edges:
         d = e["data"]
         assert d["source"] in ids and d["target"] in ids
         assert d["weight"] == len(d["events"]) >= 1 and d["relation"]
-        assert "first" in d and "last" in d
+        assert {"first", "last", "earliest", "latest", "dating"} <= d.keys()
+    assert body["data"] == body["summary"]  # the graph's data, as Cytoscape.js has it
 
 
 def test_ego_of_the_taliban_as_graphml(client: TestClient) -> None:
@@ -145,8 +148,64 @@ def test_ego_as_gexf_and_node_link(client: TestClient) -> None:
     gexf = nx.read_gexf(io.BytesIO(r.content))
     r = client.get("/actors/Russia/ego", params={"format": "node-link"})
     assert r.status_code == 200
-    g = nx.node_link_graph(r.json(), edges="links")
+    g = nx.node_link_graph(r.json())
     assert set(g) == set(gexf) and g.graph["center"] == RUSSIA
+
+
+def _flat(data: dict[str, Any]) -> dict[str, Any]:
+    """Attributes as GraphML and GEXF hold them: lists joined by spaces, no nulls."""
+    return {k: " ".join(v) if isinstance(v, list) else v for k, v in data.items() if v is not None}
+
+
+def _without(data: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in keys}
+
+
+@pytest.mark.parametrize(
+    ("actor", "radius"), [("Taliban", 1), ("Taliban", 2), ("Russia", 1), ("Russia", 2)]
+)
+def test_every_format_loads_in_networkx_with_the_same_graph(
+    client: TestClient, actor: str, radius: int
+) -> None:
+    """Each format as served, read by networkx's own reader called as documented: the same
+    nodes, the same edges keyed by relation, the same attributes (GraphML and GEXF without lists
+    and nulls)."""
+
+    def get(fmt: str) -> httpx.Response:
+        r: httpx.Response = client.get(
+            f"/actors/{actor}/ego", params={"radius": radius, "format": fmt}
+        )
+        assert r.status_code == 200, r.text
+        return r
+
+    node_link = nx.node_link_graph(get("node-link").json())
+    cytoscape = nx.cytoscape_graph(get("cytoscape").json())
+    graphml = nx.read_graphml(io.BytesIO(get("graphml").content))
+    gexf = nx.read_gexf(io.BytesIO(get("gexf").content))
+    for g in (node_link, cytoscape, graphml, gexf):
+        assert isinstance(g, nx.MultiDiGraph)
+    nodes = dict(node_link.nodes(data=True))
+    edges = {(s, o, k): d for s, o, k, d in node_link.edges(keys=True, data=True)}
+    assert len(edges) == node_link.number_of_edges() == node_link.graph["edges"]
+    assert len(nodes) == node_link.graph["nodes"]
+    assert {n["kind"] for n in nodes.values()} and all(n["short_label"] for n in nodes.values())
+    assert all("betweenness" in n for n in nodes.values())
+    assert dict(cytoscape.nodes(data=True)) == {
+        iri: {**d, "id": iri, "value": iri, "name": d["label"]} for iri, d in nodes.items()
+    }
+    assert {
+        (s, o, k): _without(d, "source", "target", "key")
+        for s, o, k, d in cytoscape.edges(keys=True, data=True)
+    } == edges
+    assert cytoscape.graph == node_link.graph
+    for g in (graphml, gexf):
+        assert dict(g.nodes(data=True)) == {iri: _flat(d) for iri, d in nodes.items()}
+        assert {(s, o, k): d for s, o, k, d in g.edges(keys=True, data=True)} == {
+            key: _flat(d) for key, d in edges.items()
+        }
+        assert g.number_of_edges() == len(edges)
+    assert graphml.graph["center"] == node_link.graph["center"]
+    assert graphml.graph["betweenness_exact"] is node_link.graph["betweenness_exact"]
 
 
 def test_format_parameter_beats_accept(client: TestClient) -> None:

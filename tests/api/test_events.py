@@ -1,17 +1,21 @@
-"""/events: by type, actor and date, with participants and evidence."""
+"""/events: by type, actor and date, with participants and evidence; /events/{id}: one in full."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.routers.events import EVENT_EXAMPLE
 from graph.namespaces import ID
-from graph.settings import Settings
+from graph.settings import PROJECT_ROOT, Settings
 from graph.store import Store
+
+SEEDS = PROJECT_ROOT / "seeds"
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +91,125 @@ def test_bad_parameters(client: TestClient, params: dict[str, object], status: i
     assert r.status_code == status and r.headers["content-type"].startswith(
         "application/problem+json"
     )
+
+
+# ---------------------------------------------------------------------------- one event
+
+
+ASSURES = str(ID["event/a003-taliban-assures-russia"])
+
+
+def _no_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _no_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_no_nulls(v) for v in value]
+    return value
+
+
+def _article_text(file: str) -> str:
+    return (SEEDS / "articles" / file).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "ident",
+    [
+        "a003-taliban-assures-russia",
+        "event:a003-taliban-assures-russia",
+        "event/a003-taliban-assures-russia",
+        ASSURES,
+    ],
+)
+def test_event_by_id_curie_or_iri(client: TestClient, ident: str) -> None:
+    r = client.get(f"/events/{ident}")
+    assert r.status_code == 200, r.text
+    assert r.json()["iri"] == ASSURES
+
+
+def test_event_detail_is_the_openapi_example(client: TestClient) -> None:
+    """The documented answer is the real one, to the character."""
+    body = client.get("/events/a003-taliban-assures-russia").json()
+    assert body == EVENT_EXAMPLE
+    spec = client.get("/openapi.json").json()
+    op = spec["paths"]["/events/{event}"]["get"]
+    # FastAPI leaves the nulls out of the schema it publishes
+    assert op["responses"]["200"]["content"]["application/json"]["example"] == _no_nulls(
+        EVENT_EXAMPLE
+    )
+    assert {"id", "iri", "membership"} <= op["parameters"][0]["examples"].keys()
+
+
+def test_every_event_behind_the_taliban_edges_drills_down(client: TestClient, store: Store) -> None:
+    """Each event IRI of an ego network edge: its date within the edge's bounds, its actors at
+    the ends of the edge, its quote at its offsets in the article's text."""
+    ego = client.get("/actors/Taliban/ego").json()
+    seen = 0
+    for edge in (e["data"] for e in ego["elements"]["edges"]):
+        for iri in edge["events"]:
+            r = client.get(f"/events/{iri}")
+            assert r.status_code == 200, (iri, r.text)
+            e = r.json()
+            seen += 1
+            assert e["iri"] == iri and e["type"] and e["article"]["file"]
+            lo = e["date"] or e["earliest"]
+            hi = e["date"] or e["latest"]
+            if edge["earliest"] is not None:
+                assert lo is not None and edge["earliest"] <= lo
+            if edge["latest"] is not None:
+                assert hi is not None and hi <= edge["latest"]
+            if edge["dating"] == "exact":
+                assert e["date"] and edge["first"] <= e["date"] <= edge["last"]
+            actors = {p["iri"]: p["roles"] for p in e["participants"]}
+            assert edge["source"] in actors and edge["target"] in actors
+            if edge["relation"] == "memberOf":
+                assert e["type"] == "Membership" and e["role"]
+                assert "member" in actors[edge["source"]]
+                assert "organization" in actors[edge["target"]]
+            for p in e["participants"]:
+                assert p["label"] and p["roles"]
+            [evidence] = e["evidence"]
+            text = _article_text(e["article"]["file"])
+            assert evidence["article"] == e["article"]["iri"]
+            assert text[evidence["start"] : evidence["end"]] == evidence["exact"] == e["quote"]
+            assert text[: evidence["start"]].endswith(evidence["prefix"] or "")
+            assert text[evidence["end"] :].startswith(evidence["suffix"] or "")
+            article = e["article"]
+            assert bool(article["publisher"]) == bool(article["publisher_label"])
+            assert article["published"] or article["published_latest"]
+            assert not (article["published"] and article["published_latest"])
+    assert seen >= sum(e["data"]["weight"] for e in ego["elements"]["edges"]) > 0
+
+
+def test_event_dates_say_when_they_are_inferred(client: TestClient, store: Store) -> None:
+    q = """SELECT DISTINCT ?e WHERE { ?e a/rdfs:subClassOf* ag:PoliticalEvent ; ag:dateInferred true ;
+             sem:hasLatestEndTimeStamp ?hi . FILTER NOT EXISTS { ?e sem:hasEarliestBeginTimeStamp ?lo } }"""
+    [iri] = next(iter(store.query(q).values()))
+    assert iri is not None
+    e = client.get(f"/events/{iri}").json()
+    assert e["inferred"] is True and e["date_note"]
+    assert e["date"] is None and e["earliest"] is None and e["latest"]
+    assert e["precision"] == "bounded"
+
+
+def test_unknown_event_is_404_with_suggestions(client: TestClient) -> None:
+    r = client.get("/events/a003-taliban-asures-russia")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+    assert ASSURES in r.json()["suggestions"]
+
+
+@pytest.mark.parametrize(
+    "ident",
+    [
+        str(ID["actor/russia"]),  # something else the store holds
+        "actor:russia",
+        "no such event",
+        "a<b>",
+        "%00",
+        "https://example.org/%zz",
+        "x" * 5000,
+    ],
+)
+def test_what_is_not_an_event_is_404(client: TestClient, ident: str) -> None:
+    r = client.get(f"/events/{ident}")
+    assert r.status_code == 404, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
