@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
 
 from api.docs import install_docs
 from api.errors import PROBLEM_JSON, install_error_handlers
@@ -82,6 +83,9 @@ def create_app(
     return app
 
 
+#: Models of bodies that no route declares as its response_model (api.routers.actors: node-link).
+EXTRA_SCHEMAS = (actors.NodeLinkGraph,)
+
 #: RFC 9457 problem details, as every error of the API is written (api/errors.py).
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -115,7 +119,15 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
-    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    # bodies documented under a media type of their own, not by a response_model
+    _, extra = models_json_schema(
+        [(model, "serialization") for model in EXTRA_SCHEMAS],
+        ref_template="#/components/schemas/{model}",
+    )
+    for name, body in extra.get("$defs", {}).items():
+        schemas.setdefault(name, body)
     problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():

@@ -24,6 +24,7 @@ from urllib.parse import quote, urlencode
 
 from pydantic import SecretStr
 
+from api.negotiation import NODE_LINK
 from api.routers.extract import EXAMPLE_ARTICLE as ARTICLE
 from api.routers.sparql import CONSTRUCT, KINDS
 from api.routers.validate import EXAMPLE_BATCH
@@ -131,7 +132,7 @@ REQUESTS: tuple[ExampleRequest, ...] = (
         name="ego-node-link",
         summary="The same, as node-link JSON",
         operation="GET /actors/{actor}/ego",
-        media_type=JSON,
+        media_type=NODE_LINK,
         path=_EGO,
         params={"format": "node-link"},
     ),
@@ -173,6 +174,13 @@ REQUESTS: tuple[ExampleRequest, ...] = (
         media_type=JSON,
         path="/events",
         params={"type": "Meeting", "actor": "Russia", "limit": 2},
+    ),
+    ExampleRequest(
+        name="event",
+        summary="One event in full: its date bounds, article, quote with offsets, and roles",
+        operation="GET /events/{event}",
+        media_type=JSON,
+        path="/events/a003-taliban-assures-russia",
     ),
     ExampleRequest(
         name="stats",

@@ -238,14 +238,16 @@ class CytoscapeGraph(BaseModel):
 
 # ---------------------------------------------------------------------------- formats
 
-#: format name → media type (node-link is answered as application/json; its own media type names
-#: it in Accept, where application/json means Cytoscape).
+#: format name → media type, as asked for in Accept and as answered (application/json means
+#: Cytoscape; node-link has a media type of its own).
 EGO_FORMATS: dict[str, str] = {
     "cytoscape": JSON,
     "node-link": NODE_LINK,
     "graphml": GRAPHML,
     "gexf": GEXF,
 }
+#: The format follows Accept: a cache must key on it.
+VARY = {"Vary": "Accept"}
 EGO = Formats.of("an ego network", *EGO_FORMATS.values(), names=CYTOSCAPE_NAMES)
 _BY_MEDIA_TYPE = {media: name for name, media in EGO_FORMATS.items()}
 
@@ -276,16 +278,16 @@ def _render(ego: EgoNetwork, fmt: str) -> Response:
         return Response(
             to_graphml(ego),
             media_type=EGO_FORMATS[fmt],
-            headers={"Content-Disposition": f'inline; filename="{name}.graphml"'},
+            headers={"Content-Disposition": f'inline; filename="{name}.graphml"', **VARY},
         )
     if fmt == "gexf":
         return Response(
             to_gexf(ego),
             media_type=EGO_FORMATS[fmt],
-            headers={"Content-Disposition": f'inline; filename="{name}.gexf"'},
+            headers={"Content-Disposition": f'inline; filename="{name}.gexf"', **VARY},
         )
     body: dict[str, Any] = to_node_link(ego) if fmt == "node-link" else to_cytoscape(ego)
-    return FastJSONResponse(body, media_type=EGO_FORMATS[fmt])
+    return FastJSONResponse(body, media_type=EGO_FORMATS[fmt], headers=VARY)
 
 
 # ---------------------------------------------------------------------------- examples
@@ -304,7 +306,7 @@ ActorParam = Annotated[
     ),
 ]
 ACCEPT_DOC = (
-    f"{JSON} (Cytoscape.js, the default), {NODE_LINK} (node-link JSON, answered as {JSON}), "
+    f"{JSON} (Cytoscape.js, the default), {NODE_LINK} (networkx node-link JSON), "
     f"{GRAPHML} or {GEXF}; `format=` wins over it when it names a format."
 )
 
@@ -352,12 +354,13 @@ def search_actors(
 
 @router.get(
     "/{actor:path}/ego",
-    response_model=CytoscapeGraph | NodeLinkGraph,
+    response_model=CytoscapeGraph,
     summary="The ego network of an actor",
     responses={
         200: {
             "description": "Cytoscape.js JSON (default), node-link JSON, GraphML or GEXF.",
             "content": {
+                NODE_LINK: {"schema": {"$ref": "#/components/schemas/NodeLinkGraph"}},
                 "application/graphml+xml": {"schema": {"type": "string"}},
                 "application/gexf+xml": {"schema": {"type": "string"}},
             },

@@ -204,63 +204,6 @@ _EVENT_EXAMPLES: dict[str, Any] = {
     },
 }
 
-#: The answer for ``a003-taliban-assures-russia`` on the seed graph (tests/api/test_events.py
-#: checks that it is the real one).
-EVENT_EXAMPLE: dict[str, Any] = {
-    "iri": "https://w3id.org/actorgraph/id/event/a003-taliban-assures-russia",
-    "type": "Statement",
-    "label": "Taliban: statement → Russia (…/2018-03-29)",
-    "date": None,
-    "earliest": None,
-    "latest": "2018-03-29",
-    "precision": "bounded",
-    "inferred": True,
-    "date_note": "given through the contacts established 'several years ago'; undated, before "
-    "the article",
-    "modality": None,
-    "role": None,
-    "quote": "We have received assurances that they had no hostile plans regarding Russians and "
-    "[Russian diplomatic] offices",
-    "evidence": [
-        {
-            "iri": "https://w3id.org/actorgraph/id/evidence/a003-taliban-assures-russia",
-            "article": "https://w3id.org/actorgraph/id/article/"
-            "sputnik-2018-03-29-us-accuses-russia-arming-taliban",
-            "exact": "We have received assurances that they had no hostile plans regarding "
-            "Russians and [Russian diplomatic] offices",
-            "prefix": "n's plans regarding our people. ",
-            "suffix": '," Kabulov said at\u00a0a press confe',
-            "start": 4461,
-            "end": 4571,
-        }
-    ],
-    "article": {
-        "iri": "https://w3id.org/actorgraph/id/article/"
-        "sputnik-2018-03-29-us-accuses-russia-arming-taliban",
-        "title": "US Accuses Russia of Arming Taliban to Hide Its Own Policy Failures - Moscow",
-        "file": "003_67a6b126cbf451ca.txt",
-        "publisher": "https://w3id.org/actorgraph/id/actor/sputnik",
-        "publisher_label": "Sputnik",
-        "published": "2018-03-29",
-        "published_earliest": None,
-        "published_latest": None,
-        "published_inferred": False,
-        "language": "en",
-        "url": None,
-    },
-    "participants": [
-        {
-            "iri": "https://w3id.org/actorgraph/id/actor/taliban",
-            "label": "Taliban",
-            "roles": ["agent", "participant"],
-        },
-        {
-            "iri": "https://w3id.org/actorgraph/id/actor/russia",
-            "label": "Russia",
-            "roles": ["target", "addressee", "participant"],
-        },
-    ],
-}
 
 _NOT_FOUND_EXAMPLE: dict[str, Any] = {
     "type": "https://w3id.org/actorgraph/problems/not-found",
@@ -276,7 +219,6 @@ _NOT_FOUND_EXAMPLE: dict[str, Any] = {
     response_model=EventDetailOut,
     summary="One event or membership, with its evidence",
     responses={
-        200: {"content": {"application/json": {"example": EVENT_EXAMPLE}}},
         404: {
             "description": "No event or membership has this id; `suggestions` holds the closest "
             "ids of events behind edges.",

@@ -283,8 +283,8 @@ def test_node_link_by_its_name_or_its_media_type(
 ) -> None:
     r = client.get("/actors/Russia/ego", params=params, headers=headers)
     assert r.status_code == 200, r.text
-    assert r.headers["content-type"] == "application/json"  # node-link JSON is JSON
-    g = nx.node_link_graph(r.json(), edges="links")
+    assert r.headers["content-type"] == NODE_LINK  # the answer says what it is
+    g = nx.node_link_graph(r.json())  # networkx's own reader, as it is called by default
     assert g.graph["center"] == RUSSIA and RUSSIA in g
 
 
