@@ -586,7 +586,8 @@ def serialize_graph(graph: Iterable[tuple[Node, Node, Node]], fmt: RDFFormat) ->
     abbreviate and then searches all of them for each term — quadratic (43 s for the 48,000
     triples of a long article's candidates; this takes a fraction of a second).
     """
-    triples = [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph]  # type: ignore[arg-type]
+    ordered = sorted(graph, key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3()))  # same text each time
+    triples = [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in ordered]  # type: ignore[arg-type]
     out = ox.serialize(triples, format=fmt.ox_format, prefixes=_prefixes_for(fmt))
     assert out is not None
     return bytes(out)
