@@ -393,7 +393,8 @@ class Store:
         argument terms; they return a term or ``None``).
 
         Raises:
-            InvalidInput: the query is not valid SPARQL (with line and column).
+            InvalidInput: the query is not valid SPARQL: what is wrong in words, with the line
+                and column of the offending text (:func:`graph.sparql_syntax.syntax_error`).
         """
         subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
             ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()
@@ -416,7 +417,9 @@ class Store:
                 **kwargs,  # type: ignore[arg-type]
             )
         except SyntaxError as exc:
-            raise _syntax_error(exc, "query") from exc
+            from graph.sparql_syntax import syntax_error
+
+            raise syntax_error(str(exc.msg or exc), sparql, base_iri=base_iri) from exc
         if isinstance(raw, ox.QueryBoolean):
             return QueryResult(QueryKind.ASK, [], raw)
         if isinstance(raw, ox.QuerySolutions):
