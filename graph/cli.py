@@ -3,7 +3,8 @@
 User errors print a message (file, line, what to do) and exit with a code, never a traceback:
 
 * 1 — the data does not conform to the shapes;
-* 2 — malformed input (with file, line and column);
+* 2 — malformed input (with file, line and column), or a query the guard refuses (an update,
+  SERVICE…: the words of the API);
 * 3 — the store: missing, in use by another process, not writable, damaged (or another problem);
 * 4 — a bad setting (ACTORGRAPH_…), named with what is wrong;
 * 5 — ``serve`` cannot listen on its address (in use, or not allowed);
@@ -24,7 +25,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from graph.errors import ActorGraphError, InvalidInput, ValidationFailed
+from graph.errors import ActorGraphError, InvalidInput, QueryRefused, ValidationFailed
 from graph.settings import Settings
 from graph.store import QueryKind, RDFFormat, ResultsFormat, Store, Term
 
@@ -147,7 +148,16 @@ def query(
         else sparql
     )
     assert text is not None
-    result = run(_open_existing(_settings(store).store_path), text)
+    settings = _settings(store)
+    try:
+        result = run(
+            _open_existing(settings.store_path),
+            text,
+            max_length=settings.max_query_length,
+            max_depth=settings.max_nesting_depth,
+        )
+    except InvalidInput as exc:
+        raise _in_query(exc, text, None if file is None or str(file) == "-" else file) from None
     if result.kind is QueryKind.GRAPH:
         rdf = {
             "json": RDFFormat.JSONLD,
@@ -176,6 +186,20 @@ def query(
             f"--format {fmt.value} is for CONSTRUCT/DESCRIBE; use table, json, xml, csv or tsv"
         )
     sys.stdout.write(result.serialize(by_key[fmt.value]).decode("utf-8"))
+
+
+def _in_query(exc: InvalidInput, text: str, file: Path | None) -> InvalidInput:
+    """A syntax error in a query, named after its file, with the line and a caret under the
+    column (the API's answer carries the same message, line and column)."""
+    from graph.sparql_syntax import excerpt
+
+    shown = excerpt(text, exc.line, exc.column)
+    return InvalidInput(
+        exc.message + (f"\n{shown}" if shown else ""),
+        source=str(file) if file is not None else exc.source,
+        line=exc.line,
+        column=exc.column,
+    )
 
 
 def _cell(term: Term, limit: int = 160) -> str:
@@ -601,20 +625,23 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except ValidationFailed as exc:
-        err.print(f"[red]Does not conform:[/red] {escape(str(exc))}")
+        err.print(f"[red]Does not conform:[/red] {escape(str(exc))}", soft_wrap=True)
         sys.exit(1)
     except InvalidInput as exc:
-        err.print(f"[red]Invalid input:[/red] {escape(str(exc))}", highlight=False)
+        err.print(f"[red]Invalid input:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except QueryRefused as exc:
+        err.print(f"[red]Query refused:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except ActorGraphError as exc:
-        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
+        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(3)
     except ValidationError as exc:
         for line in _settings_problems(exc):
-            err.print(f"[red]Bad setting:[/red] {escape(line)}", highlight=False)
+            err.print(f"[red]Bad setting:[/red] {escape(line)}", highlight=False, soft_wrap=True)
         sys.exit(4)
     except CannotListen as exc:
-        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
+        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(5)
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")

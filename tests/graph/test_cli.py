@@ -12,6 +12,7 @@ from urllib.request import urlopen
 import pytest
 
 from graph.build import BuildResult
+from graph.errors import InvalidInput
 from graph.settings import PROJECT_ROOT
 from graph.store import Store
 from tests.servers import free_port, stop, wait_until_up
@@ -76,6 +77,69 @@ def test_query_syntax_error_is_a_message_with_line_and_column(store_dir: Path) -
     assert done.returncode == 2
     assert "query:2:" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+QUERY_MISTAKES = [
+    "SELECT * WHERE { ?s foo:bar ?o }",
+    "SELEC ?s WHERE { ?s ?p ?o }",
+    "SELECT * WHERE {\n  ?s ?p ?o\n  ?s ?q ?r\n}",
+    "SELECT * WHERE { ?s ?p ?o ",
+    "SELECT ?s WHERE { ?s ?p ?o } LIMT 3",
+]
+
+
+@pytest.mark.parametrize("query", QUERY_MISTAKES)
+def test_a_query_mistake_is_named_as_the_api_names_it(store_dir: Path, query: str) -> None:
+    """The library's sentence (the API's `detail`), after the line and column, then the line
+    with a caret under the column; never the parser's character classes."""
+    done = actorgraph("query", query, "--store", str(store_dir))
+    assert done.returncode == 2, done.stderr
+    with pytest.raises(InvalidInput) as info:
+        Store.memory().query(query)
+    error = info.value
+    assert error.line is not None and error.column is not None
+    assert f"query:{error.line}:{error.column}: {error.message}\n" in done.stderr
+    source_line, caret = done.stderr.rstrip("\n").split("\n")[-2:]
+    assert caret.index("^") - 2 == error.column - 1  # under the column (after a 2-space indent)
+    assert source_line[2:] == query.split("\n")[error.line - 1]
+    assert "\\u{" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_query_file_names_the_file(store_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "who.rq"
+    path.write_text("SELECT ?who WHERE {\n  ?e ag:agent ?who ; sme:hasTimeStamp ?d\n}\n")
+    done = actorgraph("query", "-f", str(path), "--store", str(store_dir))
+    assert done.returncode == 2
+    assert f"{path}:2:22: the prefix `sme:`" in done.stderr
+    assert "did you mean `sem:hasTimeStamp`?" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        (
+            "INSERT DATA { actor:x a ag:State }",
+            "INSERT is SPARQL Update: this endpoint is read-only and runs queries only",
+        ),
+        ("DELETE WHERE { ?s ?p ?o }", "DELETE is SPARQL Update"),
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE is refused"),
+        (
+            "SELECT * FROM <http://127.0.0.1:9/x> WHERE { ?s ?p ?o }",
+            "FROM <http://127.0.0.1:9/x> is not a graph of this store",
+        ),
+    ],
+)
+def test_query_refuses_what_the_api_refuses_in_its_words(
+    store_dir: Path, query: str, words: str
+) -> None:
+    before = actorgraph("query", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "--format", "csv",
+                        "--store", str(store_dir)).stdout  # fmt: skip
+    done = actorgraph("query", query, "--store", str(store_dir))
+    assert done.returncode == 2, done.stderr
+    assert f"Query refused: {words}" in done.stderr
+    after = actorgraph("query", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "--format", "csv",
+                       "--store", str(store_dir)).stdout  # fmt: skip
+    assert before == after
 
 
 def test_validate_exit_codes(tmp_path: Path) -> None:
