@@ -350,7 +350,9 @@ def parse_batch(
             if fmt is RDFFormat.JSONLD
             else ""
         )
-        raise InvalidInput(f"the payload holds no triples{hint}", source=source)
+        raise InvalidInput(
+            f"no triples: it is empty, or holds only prefixes and comments{hint}", source=source
+        )
     skolem: dict[BNode, URIRef] = {}
 
     def named(term: Node) -> Node:

@@ -43,8 +43,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+# Messages and data are printed with rich's markup for our own colours only: every text from
+# the user or the data goes through `escape` ("[bold]" in a literal stays text), and emoji codes
+# are off (rich would turn the ":date:" of "xsd:date: …" into a calendar).
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 StoreOpt = Annotated[
     Path | None,
@@ -97,13 +100,13 @@ def build(
         result = run_build(
             seeds_path, target, step=lambda msg: progress.update(task, description=msg)
         )
-    table = Table(title=f"Built {settings.store_path} from {seeds_path}", show_lines=False)
+    table = Table(title=escape(f"Built {settings.store_path} from {seeds_path}"), show_lines=False)
     table.add_column("named graph")
     table.add_column("triples", justify="right")
     from graph.query import compact
 
     for name, n in result.graphs.items():
-        table.add_row(compact(name), str(n))
+        table.add_row(escape(compact(name)), str(n))
     table.add_row("[bold]total", f"[bold]{result.triples}")
     out.print(table)
     out.print(f"SHACL: conforms ({time.perf_counter() - started:.1f} s)")
@@ -172,7 +175,7 @@ def query(
             return
         table = Table(show_lines=False)
         for v in result.variables:
-            table.add_column(v, overflow="fold")
+            table.add_column(escape(v), overflow="fold")
         n = 0
         for row in result.rows():
             table.add_row(*(_cell(row[v]) if v in row else "" for v in result.variables))
@@ -207,7 +210,7 @@ def _cell(term: Term, limit: int = 160) -> str:
     from graph.query import compact
 
     text = compact(term)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 # ---------------------------------------------------------------------------- validate
@@ -260,22 +263,11 @@ def validate(
 
     from rdflib import Graph
 
-    from graph.store import load_rdf
     from graph.validate import validate as shacl
 
     data = Graph()
-    for path in files:
-        if against_store:
-            for t in _read_batch(path):
-                data.add(t)
-            continue
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(f"cannot read {path}: {exc.strerror}", source=str(path)) from None
-        for t in load_rdf(
-            raw, format_for(path), source=str(path), base_iri=path.resolve().as_uri()
-        ):
+    for path in files:  # strictly, as a batch is read: both ways agree on what is malformed
+        for t in _read_batch(path):
             data.add(t)
     counts = ""
     if against_store:
@@ -308,7 +300,8 @@ def _problems(report: Report) -> None:
     for col in ("severity", "focus node", "path", "value", "message"):
         table.add_column(col, overflow="fold")
     for r in report.results:
-        table.add_row(r.severity, r.focus_node, r.result_path or "", r.value or "", r.message)
+        cells = (r.severity, r.focus_node, r.result_path or "", r.value or "", r.message)
+        table.add_row(*(escape(c) for c in cells))
     out.print(table)
 
 
@@ -360,11 +353,12 @@ def commit(
         )
     except ValidationFailed as exc:
         _problems(exc.report)
-        err.print(f"[red]Does not conform[/red]: nothing was written ({file})")
+        err.print(f"[red]Does not conform[/red]: nothing was written ({escape(str(file))})")
         raise typer.Exit(1) from None
     out.print(
-        f"[green]Committed[/green] batch {info.id}: {info.submitted} triples "
-        f"({info.new_triples} new) and {info.derived_edges} derived edges into <{info.iri}>"
+        f"[green]Committed[/green] batch {escape(info.id)}: {info.submitted} triples "
+        f"({info.new_triples} new) and {info.derived_edges} derived edges into "
+        f"<{escape(info.iri)}>"
     )
 
 
@@ -388,10 +382,10 @@ def retract(
         done = retract_batch(target, batch_id, steward=_steward(steward), comment=comment)
     except RetractionRefused as exc:
         _problems(exc.report)
-        err.print(f"[red]Refused[/red]: {exc.message.splitlines()[0]}")
+        err.print(f"[red]Refused[/red]: {escape(exc.message.splitlines()[0])}")
         raise typer.Exit(1) from None
     out.print(
-        f"[green]Retracted[/green] batch {batch_id}: {done.removed} triples removed from its graph, "
+        f"[green]Retracted[/green] batch {escape(batch_id)}: {done.removed} triples removed from its graph, "
         f"{done.gone} of them gone from the graph (the others are stated elsewhere too)"
     )
 
@@ -408,7 +402,7 @@ def batches(store: StoreOpt = None) -> None:
     for b in list_batches(_open_existing(_settings(store).store_path)):
         status = f"retracted by {b.retracted_by}" if b.retracted_at else "committed"
         counts = f"{b.submitted} ({b.new_triples}) + {b.derived_edges}"
-        table.add_row(b.id, b.steward, counts, b.source or "", status)
+        table.add_row(*(escape(c) for c in (b.id, b.steward, counts, b.source or "", status)))
     out.print(table)
 
 
@@ -472,7 +466,7 @@ def extract(
             extractor = Extractor.for_store(_open_existing(settings.store_path))
             source = f"the actors of {settings.store_path}"
         except StoreUnavailable as exc:
-            err.print(f"[yellow]{exc}[/yellow]: using the seed registry instead")
+            err.print(f"[yellow]{escape(str(exc))}[/yellow]: using the seed registry instead")
     if extractor is None:
         source = f"the registry of {settings.seeds_path}"
         extractor = Extractor.for_seeds(settings.seeds_path)
@@ -489,9 +483,11 @@ def extract(
         output.write_text(body, encoding="utf-8")
     new = sum(1 for a in result.actors.values() if a.source != "registry")
     err.print(
-        f"{len(result.candidates)} candidate event(s), {len(result.actors)} actor(s) "
-        f"({new} not in the graph yet), gazetteer: {source}"
-        + (f"; wrote {output}" if output else "")
+        escape(
+            f"{len(result.candidates)} candidate event(s), {len(result.actors)} actor(s) "
+            f"({new} not in the graph yet), gazetteer: {source}"
+            + (f"; wrote {output}" if output else "")
+        )
     )
 
 
@@ -523,7 +519,7 @@ def export(
         sys.stdout.buffer.write(data)
     else:
         output.write_bytes(data)
-        err.print(f"wrote {len(data):,} bytes to {output}")
+        err.print(f"wrote {len(data):,} bytes to {escape(str(output))}")
 
 
 @app.command()
@@ -541,7 +537,7 @@ def stats(store: StoreOpt = None) -> None:
         table.add_column("")
         table.add_column("count", justify="right")
         for name, n in rows:
-            table.add_row(name, str(n))
+            table.add_row(escape(name), str(n))
         out.print(table)
     out.print(f"{s.triples} triples in all")
 
@@ -591,11 +587,13 @@ def serve(
         ) from None
     path = settings.store_path
     if settings.store_path_is_default and (not path.exists() or not any(path.iterdir())):
-        err.print(f"no store at {path}: building it from {settings.seeds_path} first")
+        err.print(escape(f"no store at {path}: building it from {settings.seeds_path} first"))
     open_store(settings).close()
     err.print(
-        f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs, SPARQL: /sparql)"
-        "  — Ctrl-C stops it"
+        escape(
+            f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs, "
+            "SPARQL: /sparql)  — Ctrl-C stops it"
+        )
     )
     uvicorn.run(
         create_app(settings),

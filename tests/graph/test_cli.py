@@ -169,6 +169,69 @@ def test_validate_exit_codes(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+ILL_TYPED = """\
+@prefix ag: <https://w3id.org/actorgraph/ontology#> .
+@prefix sem: <http://semanticweb.cs.vu.nl/2009/11/sem/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://w3id.org/actorgraph/id/event/x> a ag:Meeting ;
+    sem:hasTimeStamp "2017-03-32"^^xsd:date .
+"""
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (
+            ILL_TYPED,
+            ':5:22: "2017-03-32" is not a valid xsd:date: there is no such calendar day; '
+            'write YYYY-MM-DD, e.g. "2017-02-10"',
+        ),
+        ("", ": no triples"),
+        (
+            "# only a comment\n@prefix ag: <https://w3id.org/actorgraph/ontology#> .\n",
+            ": no triples",
+        ),
+        ('<https://w3id.org/actorgraph/id/actor/x> <p> "x" .\n', ":1:42: a relative IRI"),
+    ],
+    ids=["ill-typed literal", "empty", "only prefixes", "relative IRI"],
+)
+def test_validate_agrees_with_and_without_the_store_on_malformed_files(
+    store_dir: Path, tmp_path: Path, content: str, words: str
+) -> None:
+    """Both ways read a file as a batch is read: exit 2 and one line saying where and what,
+    never a traceback nor "Conforms"; rich markup and emoji codes are printed as text
+    (xsd:date, not a calendar)."""
+    path = tmp_path / "batch.ttl"
+    path.write_text(content)
+    alone = actorgraph("validate", str(path))
+    beside = actorgraph("validate", "--against-store", "--store", str(store_dir), str(path))
+    for done in (alone, beside):
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert f"Invalid input: {path}{words}" in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+        assert "Traceback" not in done.stderr and "Conforms" not in done.stdout
+        assert "\N{CALENDAR}" not in done.stderr
+    assert alone.stderr == beside.stderr
+
+
+def test_data_and_messages_are_printed_as_text_not_markup(store_dir: Path, tmp_path: Path) -> None:
+    query = 'SELECT ?x WHERE { BIND("[red]alarm[/red] at xsd:date: :smile:" AS ?x) }'
+    done = actorgraph("query", query, "--store", str(store_dir))
+    assert done.returncode == 0, done.stderr
+    assert "[red]alarm[/red] at xsd:date: :smile:" in done.stdout
+    report = tmp_path / "report.ttl"
+    report.write_text(
+        "@prefix ag: <https://w3id.org/actorgraph/ontology#> .\n"
+        '<https://w3id.org/actorgraph/id/event/x> a ag:Meeting ; ag:datePrecision "[b]week:date:" .\n'
+    )
+    done = actorgraph("validate", str(report))
+    assert done.returncode == 1
+    assert "[b]week:date:" in done.stdout
+    assert (
+        "\N{CALENDAR}" not in done.stdout and "\N{SMILING FACE WITH OPEN MOUTH}" not in done.stdout
+    )
+
+
 def test_export_and_stats(store_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "all.nq"
     done = actorgraph("export", "--format", "nquads", "-o", str(out), "--store", str(store_dir))
