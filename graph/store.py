@@ -31,7 +31,13 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from graph.errors import InvalidInput, LimitExceeded, QueryRefused, StoreUnavailable
+from graph.errors import (
+    InvalidInput,
+    LimitExceeded,
+    QueryRefused,
+    StoreLocked,
+    StoreUnavailable,
+)
 from graph.namespaces import PREFIXES
 
 if TYPE_CHECKING:
@@ -301,15 +307,19 @@ class Store:
         """Open (or create) the persistent store at ``path`` for reading and writing.
 
         Raises:
-            StoreUnavailable: the store is locked by another process, not a directory, not
-                writable or damaged; the message says which, and what to do.
+            StoreLocked: another process holds the store (a server, another command).
+            StoreUnavailable: the store is not a directory, not writable or damaged; the
+                message says which, and what to do.
         """
         p = Path(path)
         try:
             p.mkdir(parents=True, exist_ok=True)
             return cls(ox.Store(str(p)), p)
         except (OSError, RuntimeError) as exc:
-            raise StoreUnavailable(_open_problem(p, exc)) from exc
+            problem = _open_problem(p, exc)
+            if "lock" in str(exc).lower():
+                raise StoreLocked(problem) from exc
+            raise StoreUnavailable(problem) from exc
 
     def close(self) -> None:
         """Flush and let go of the store (its lock is released); later calls fail clearly."""
