@@ -577,7 +577,7 @@ def retract(
         if status == 409 and isinstance(answer.get("report"), dict):
             _problems(_results(answer["report"]))
             err.print(
-                f"[red]Refused[/red]: {escape(str(answer.get('detail', '')).splitlines()[0])}"
+                f"[red]Refused[/red]: {escape((str(answer.get('detail', '')).splitlines() or [''])[0])}"
             )
             raise typer.Exit(1)
         raise _answer_error(server, status, answer)
