@@ -23,15 +23,14 @@ import asyncio
 import contextlib
 import gc
 import logging
-import shutil
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from graph.build import build
-from graph.checkpoints import Checkpoint
+from graph.checkpoints import Checkpoint, hold, remove_tree
 from graph.cost import Statistics
 from graph.errors import Conflict, StoreUnavailable
 from graph.networks import ActorNetwork
@@ -171,6 +170,7 @@ class Runtime:
         self.pool = pool
         self.sandbox = sandbox
         self._checkpoints = checkpoints
+        self._held: IO[bytes] | None = None  # the lock that says these checkpoints are live
         self._latest = latest  # the store as of the last write (one reference held)
         self._snapshot = snapshot
         self._dirty = False  # a write is durable but no checkpoint holds it yet
@@ -199,9 +199,11 @@ class Runtime:
         pool: QueryPool | None = None
         sandbox: Sandbox | None = None
         latest: Checkpoint | None = None
+        held: IO[bytes] | None = None
         try:
-            await asyncio.to_thread(shutil.rmtree, checkpoints, True)
+            await asyncio.to_thread(remove_tree, checkpoints)  # a crashed server's
             checkpoints.mkdir(parents=True)
+            held = hold(checkpoints)  # the command line reads these while we hold them
             latest = await asyncio.to_thread(
                 Checkpoint.make, store, checkpoints / "000001", generation=1
             )
@@ -232,9 +234,13 @@ class Runtime:
             if latest is not None:
                 latest.release()
             store.close()
-            shutil.rmtree(checkpoints, ignore_errors=True)
+            if held is not None:
+                held.close()
+            remove_tree(checkpoints)
             raise
-        return cls(settings, store, checkpoints, latest, snapshot, pool, sandbox)
+        runtime = cls(settings, store, checkpoints, latest, snapshot, pool, sandbox)
+        runtime._held = held
+        return runtime
 
     async def close(self) -> None:
         await self.sandbox.close()
@@ -242,7 +248,9 @@ class Runtime:
         self._snapshot.checkpoint.release()
         self._latest.release()
         await asyncio.to_thread(self.store.close)
-        shutil.rmtree(self._checkpoints, ignore_errors=True)
+        if self._held is not None:
+            self._held.close()
+        remove_tree(self._checkpoints)
 
     # ------------------------------------------------------------------------ readers
     @property

@@ -60,6 +60,7 @@ triple the store already holds in another lexical form counts as repeated, not n
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 import secrets
@@ -90,10 +91,19 @@ from graph.namespaces import (
     XSD,
     graph_iri,
 )
+from graph.networks import local_name, normalise
 from graph.payloads import check_rdf
-from graph.query import canned
+from graph.query import canned, compact
 from graph.store import RDFFormat, Store, Triple, load_rdf
-from graph.validate import AGS, Report, Result, load_ontology, load_shapes, validate
+from graph.validate import (
+    AGS,
+    Report,
+    Result,
+    load_ontology,
+    load_shapes,
+    reworded,
+    validate,
+)
 from graph.validate import _result as _report_result  # one mapping from report nodes to Results
 from graph.validate import _text as _report_text
 
@@ -350,7 +360,9 @@ def parse_batch(
             if fmt is RDFFormat.JSONLD
             else ""
         )
-        raise InvalidInput(f"the payload holds no triples{hint}", source=source)
+        raise InvalidInput(
+            f"no triples: it is empty, or holds only prefixes and comments{hint}", source=source
+        )
     skolem: dict[BNode, URIRef] = {}
 
     def named(term: Node) -> Node:
@@ -686,10 +698,74 @@ def check_batch(store: Store, batch: Graph) -> Check:
         removal=False,
     )
     report, focus = _new_results(change)
+    report = _suggest_actors(report, store, batch)
     return Check(
         report, len(batch), len(new), derived, new_edges, len(focus), added, new,
         frozenset(requires),
     )  # fmt: skip
+
+
+@cache
+def _actor_shapes() -> frozenset[str]:
+    """The shapes whose values must be actors (``sh:class`` ag:Actor or one of its kinds)."""
+    shapes, ontology = load_shapes(), load_ontology()
+    kinds = {AG.Actor, *ontology.transitive_subjects(RDFS.subClassOf, AG.Actor)}
+    return frozenset(
+        "ags:" + str(shape).removeprefix(str(AGS))
+        for shape, cls in shapes.subject_objects(SH["class"])
+        if cls in kinds
+    )
+
+
+def _suggest_actors(report: Report, store: Store, batch: Graph) -> Report:
+    """``report`` with "did you mean actor:pakistan (Pakistan)?" after each result whose value
+    should be an actor and is none of the graph or the batch: the closest actor ids and names
+    (difflib), read from the store only when such a result is there."""
+    shapes = _actor_shapes()
+    unknown = [
+        r
+        for r in report.results
+        if r.source_shape in shapes
+        and r.source_constraint_component == "ClassConstraintComponent"
+        and r.value is not None
+        and "://" in r.value
+    ]
+    if not unknown:
+        return report
+    names: dict[str, set[str]] = {}  # a name as compared → actor IRIs
+    labels: dict[str, str] = {}
+    rows = [(a, n) for a, n in store.query(canned("batch_actor_names")).values() if a]
+    kinds = {AG.Actor, *load_ontology().transitive_subjects(RDFS.subClassOf, AG.Actor)}
+    rows += [
+        (str(s), str(batch.value(s, RDFS.label) or "") or None)
+        for kind in kinds
+        for s in batch.subjects(RDF.type, kind)
+    ]
+    for actor, name in rows:
+        assert actor is not None
+        names.setdefault(normalise(local_name(actor).replace("-", " ")), set()).add(actor)
+        if name:
+            names.setdefault(normalise(name), set()).add(actor)
+            labels.setdefault(actor, name)
+    actors = {a for group in names.values() for a in group}
+
+    def with_suggestion(result: Result, _rule: Node | None) -> str | None:
+        if result not in unknown or result.value in actors:
+            return None
+        assert result.value is not None
+        key = normalise(local_name(result.value).replace("-", " "))
+        found: list[str] = []
+        close = difflib.get_close_matches(key, list(names), n=6, cutoff=0.6)
+        ratios = [difflib.SequenceMatcher(None, key, c).ratio() for c in close]
+        for name, ratio in zip(close, ratios, strict=True):
+            if ratio >= ratios[0] - 0.1:  # the best and those nearly as close, not every 0.6
+                found += sorted(a for a in names[name] if a not in found)
+        if not found:
+            return None
+        shown = [compact(URIRef(a)) + (f" ({labels[a]})" if a in labels else "") for a in found[:3]]
+        return f"{result.message} Did you mean {' or '.join(shown)}?"
+
+    return reworded(report, with_suggestion)
 
 
 def _is_batch(graph: URIRef | None) -> bool:

@@ -39,7 +39,7 @@ from graph.namespaces import (
     graph_iri,
 )
 from graph.store import Store
-from graph.validate import Report, load_ontology, validate
+from graph.validate import Report, in_annotation_terms, load_ontology, validate
 
 __all__ = [
     "ACTORS_GRAPH",
@@ -500,6 +500,7 @@ def build(seeds: Path, store: Store, *, step: Step | None = None) -> BuildResult
             merged.add(t)
     report = validate(merged)
     if not report.conforms:
+        report = in_annotation_terms(report)  # the seeds are YAML: say what to write there
         raise ValidationFailed(
             report,
             f"the seed graph does not conform to the shapes; nothing was written.\n{report.text}",

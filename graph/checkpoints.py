@@ -4,19 +4,32 @@ Why: readers (query workers, sandboxed jobs, the actor network's build) must see
 version of the graph while stewards keep writing. The writer makes a checkpoint after every write
 (hard links: milliseconds); each reader takes a reference while it has the checkpoint open, and
 the directory goes when the last reference is released. Nobody has to know who else reads it.
+
+Readers in other processes (the command line beside a server, :mod:`graph.beside`) hold no
+reference: they pin a checkpoint with hard links of their own. Two rules make that safe: a
+checkpoint directory appears whole (RocksDB writes it as ``<name>.tmp`` and renames it), and it is
+renamed away before anything in it is deleted (:func:`remove_tree`), so a reader that linked every
+file under the name it listed has the whole version.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import shutil
 import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from graph.store import Store
 
-__all__ = ["Checkpoint"]
+__all__ = ["HELD", "Checkpoint", "hold", "is_held", "remove_tree"]
+
+#: The file a server keeps locked in its checkpoints' folder while it runs.
+HELD = "server.lock"
 
 log = logging.getLogger("actorgraph")
 
@@ -79,7 +92,7 @@ class Checkpoint:
                     callback()
                 except Exception as exc:
                     log.warning("closing a reader of checkpoint %s: %s", self.path, exc)
-            shutil.rmtree(self.path, ignore_errors=True)
+            remove_tree(self.path)
             log.debug("checkpoint %s deleted", self.path)
 
     @property
@@ -89,3 +102,52 @@ class Checkpoint:
 
     def __repr__(self) -> str:
         return f"Checkpoint({self.path.name}, generation={self.generation}, refs={self._refs})"
+
+
+def remove_tree(path: Path) -> None:
+    """Delete a directory tree (if it is there) after renaming it away, so that nobody finds it
+    half-deleted under its name: a reader linking its files either gets all of them or fails on
+    the first one missing (and moves on to a newer checkpoint)."""
+    doomed = path.with_name(f".{path.name}.deleting-{uuid.uuid4().hex[:8]}")
+    try:
+        os.rename(path, doomed)
+    except FileNotFoundError:
+        return
+    except OSError:  # renaming is not allowed here: delete in place
+        doomed = path
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
+def hold(folder: Path) -> IO[bytes]:
+    """Mark ``folder`` as the checkpoints of a running server for as long as the returned file
+    stays open (an exclusive ``flock``, released by the kernel if the process dies): readers in
+    other processes then know its checkpoints are current, not a crashed server's leftovers."""
+    handle = (folder / HELD).open("ab")
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
+def is_held(folder: Path) -> bool:
+    """Whether a running server holds ``folder`` (see :func:`hold`).
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> is_held(folder)
+    False
+    >>> handle = hold(folder)
+    >>> is_held(folder)
+    True
+    """
+    try:
+        handle = (folder / HELD).open("rb")
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False

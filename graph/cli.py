@@ -3,20 +3,27 @@
 User errors print a message (file, line, what to do) and exit with a code, never a traceback:
 
 * 1 — the data does not conform to the shapes;
-* 2 — malformed input (with file, line and column);
+* 2 — malformed input (with file, line and column), or a query the guard refuses (an update,
+  SERVICE…: the words of the API);
 * 3 — the store: missing, in use by another process, not writable, damaged (or another problem);
 * 4 — a bad setting (ACTORGRAPH_…), named with what is wrong;
 * 5 — ``serve`` cannot listen on its address (in use, or not allowed);
 * 130 — interrupted.
+
+Beside a running ``actorgraph serve`` (docs/decisions/20261205-cli-beside-the-server.md), the
+read commands read its newest checkpoint and say so on stderr, and ``commit``/``retract`` go
+through its API with the token of ACTORGRAPH_TOKEN, or say what to run (:mod:`graph.beside`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,15 +31,23 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from graph.errors import ActorGraphError, InvalidInput, ValidationFailed
+from graph.errors import (
+    ActorGraphError,
+    InvalidInput,
+    QueryRefused,
+    StoreLocked,
+    StoreUnavailable,
+    ValidationFailed,
+)
 from graph.settings import Settings
-from graph.store import QueryKind, RDFFormat, ResultsFormat, Store, Term
+from graph.store import QueryKind, QueryResult, RDFFormat, ResultsFormat, Store, Term
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
     from graph.batches import Steward
-    from graph.validate import Report
+    from graph.beside import Server
+    from graph.validate import Result
 
 __all__ = ["app", "main"]
 
@@ -42,8 +57,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+# Messages and data are printed with rich's markup for our own colours only: every text from
+# the user or the data goes through `escape` ("[bold]" in a literal stays text), and emoji codes
+# are off (rich would turn the ":date:" of "xsd:date: …" into a calendar).
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 StoreOpt = Annotated[
     Path | None,
@@ -60,12 +78,51 @@ def _settings(store: Path | None = None) -> Settings:
     return settings
 
 
-def _open_existing(path: Path) -> Store:
-    from graph.errors import StoreUnavailable
-
+def _must_exist(path: Path) -> None:
     if not path.is_dir():
         raise StoreUnavailable(f"there is no store at {path}: run `actorgraph build` first")
-    return Store.open(path)
+
+
+@contextlib.contextmanager
+def _reading(settings: Settings) -> Iterator[Store]:
+    """The store for a read command: itself, or (while a server holds it) the server's newest
+    checkpoint, said on stderr."""
+    from graph.beside import reading
+
+    _must_exist(settings.store_path)
+    with reading(settings.store_path) as found:
+        if found.checkpoint is not None:
+            err.print(escape(found.describe()), highlight=False, soft_wrap=True)
+        yield found.store
+
+
+def _writer(settings: Settings, locked_hint: str) -> Store | tuple[Server, str]:
+    """The store for ``commit``/``retract``, or the running server that holds it and the token
+    to send it. ``locked_hint`` is what to run instead, when neither can be used
+    (``{url}`` and ``{pid}`` filled in)."""
+    from graph.beside import running_server
+
+    path = settings.store_path
+    _must_exist(path)
+    try:
+        return Store.open(path)
+    except StoreLocked as exc:
+        server = running_server(path)
+        token = settings.client_token
+        if server is not None and token is not None:
+            return server, token
+        if server is None:
+            hint = locked_hint.format(url="http://HOST:PORT", pid="its process")
+            raise StoreLocked(
+                f"the store at {path} is in use by another process, not a server that announced "
+                "itself (another command, or a server started without `actorgraph serve`): wait "
+                f"for it to finish and run this again, or, if it is a server, {hint}"
+            ) from exc
+        raise StoreLocked(
+            f"the store at {path} is in use by {server.describe()}: set ACTORGRAPH_TOKEN to a "
+            f"steward token of that server and run this again, or "
+            f"{locked_hint.format(url=server.url, pid=server.pid)}"
+        ) from None
 
 
 # ---------------------------------------------------------------------------- build
@@ -92,17 +149,20 @@ def build(
         transient=True,
     ) as progress:
         task = progress.add_task("starting", total=None)
-        target = Store.open(settings.store_path)
+        try:
+            target = Store.open(settings.store_path)
+        except StoreLocked as exc:
+            raise _held(exc, settings.store_path, "a build replaces the graphs it serves") from None
         result = run_build(
             seeds_path, target, step=lambda msg: progress.update(task, description=msg)
         )
-    table = Table(title=f"Built {settings.store_path} from {seeds_path}", show_lines=False)
+    table = Table(title=escape(f"Built {settings.store_path} from {seeds_path}"), show_lines=False)
     table.add_column("named graph")
     table.add_column("triples", justify="right")
     from graph.query import compact
 
     for name, n in result.graphs.items():
-        table.add_row(compact(name), str(n))
+        table.add_row(escape(compact(name)), str(n))
     table.add_row("[bold]total", f"[bold]{result.triples}")
     out.print(table)
     out.print(f"SHACL: conforms ({time.perf_counter() - started:.1f} s)")
@@ -147,7 +207,21 @@ def query(
         else sparql
     )
     assert text is not None
-    result = run(_open_existing(_settings(store).store_path), text)
+    settings = _settings(store)
+    with _reading(settings) as target:
+        try:
+            result = run(
+                target,
+                text,
+                max_length=settings.max_query_length,
+                max_depth=settings.max_nesting_depth,
+            )
+        except InvalidInput as exc:
+            raise _in_query(exc, text, None if file is None or str(file) == "-" else file) from None
+        _print_result(result, fmt)
+
+
+def _print_result(result: QueryResult, fmt: QueryFormat) -> None:
     if result.kind is QueryKind.GRAPH:
         rdf = {
             "json": RDFFormat.JSONLD,
@@ -162,7 +236,7 @@ def query(
             return
         table = Table(show_lines=False)
         for v in result.variables:
-            table.add_column(v, overflow="fold")
+            table.add_column(escape(v), overflow="fold")
         n = 0
         for row in result.rows():
             table.add_row(*(_cell(row[v]) if v in row else "" for v in result.variables))
@@ -178,12 +252,26 @@ def query(
     sys.stdout.write(result.serialize(by_key[fmt.value]).decode("utf-8"))
 
 
+def _in_query(exc: InvalidInput, text: str, file: Path | None) -> InvalidInput:
+    """A syntax error in a query, named after its file, with the line and a caret under the
+    column (the API's answer carries the same message, line and column)."""
+    from graph.sparql_syntax import excerpt
+
+    shown = excerpt(text, exc.line, exc.column)
+    return InvalidInput(
+        exc.message + (f"\n{shown}" if shown else ""),
+        source=str(file) if file is not None else exc.source,
+        line=exc.line,
+        column=exc.column,
+    )
+
+
 def _cell(term: Term, limit: int = 160) -> str:
     """A table cell: the compact form, shortened (the other formats give the full text)."""
     from graph.query import compact
 
     text = compact(term)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 # ---------------------------------------------------------------------------- validate
@@ -236,28 +324,18 @@ def validate(
 
     from rdflib import Graph
 
-    from graph.store import load_rdf
     from graph.validate import validate as shacl
 
     data = Graph()
-    for path in files:
-        if against_store:
-            for t in _read_batch(path):
-                data.add(t)
-            continue
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(f"cannot read {path}: {exc.strerror}", source=str(path)) from None
-        for t in load_rdf(
-            raw, format_for(path), source=str(path), base_iri=path.resolve().as_uri()
-        ):
+    for path in files:  # strictly, as a batch is read: both ways agree on what is malformed
+        for t in _read_batch(path):
             data.add(t)
     counts = ""
     if against_store:
         from graph.batches import check_batch
 
-        check = check_batch(_open_existing(_settings(store).store_path), data)
+        with _reading(_settings(store)) as target:
+            check = check_batch(target, data)
         report = check.report
         counts = (
             f" ({check.new_triples} new; {len(check.derived)} derived edges, "
@@ -274,17 +352,26 @@ def validate(
     elif report.conforms:
         out.print(f"[green]Conforms[/green]: {len(data)} triples in {len(files)} file(s){counts}")
     else:
-        _problems(report)
+        _problems(report.results)
     if not report.conforms:
         raise typer.Exit(1)
 
 
-def _problems(report: Report) -> None:
-    table = Table(title=f"{len(report.results)} problem(s)", show_lines=True)
+def _problems(results: list[Result]) -> None:
+    """The results as a table; IRIs of the project's namespaces in their short form."""
+    from rdflib import URIRef
+
+    from graph.query import compact
+
+    def short(text: str | None) -> str:
+        return compact(URIRef(text)) if text and text.startswith("http") else text or ""
+
+    table = Table(title=f"{len(results)} problem(s)", show_lines=True)
     for col in ("severity", "focus node", "path", "value", "message"):
         table.add_column(col, overflow="fold")
-    for r in report.results:
-        table.add_row(r.severity, r.focus_node, r.result_path or "", r.value or "", r.message)
+    for r in results:
+        cells = (r.severity, short(r.focus_node), r.result_path or "", short(r.value), r.message)
+        table.add_row(*(escape(c) for c in cells))
     out.print(table)
 
 
@@ -321,27 +408,133 @@ def commit(
         str | None, typer.Option(help="Why, or anything a reviewer should know.")
     ] = None,
     steward: Annotated[
-        str | None, typer.Option(help="Who commits (default: your login name).")
+        str | None,
+        typer.Option(
+            help="Who commits (default: your login name; through a server: the token's name)."
+        ),
     ] = None,
     store: StoreOpt = None,
 ) -> None:
-    """Validate a batch against the store and commit it as one unit (exit 1 if it does not conform)."""
+    """Validate a batch against the store and commit it as one unit (exit 1 if it does not
+    conform). While a server holds the store, through its API (token: ACTORGRAPH_TOKEN)."""
+    import shlex
+    from urllib.parse import urlencode
+
     from graph.batches import commit_batch
 
-    batch = _read_batch(file)
-    target = _open_existing(_settings(store).store_path)
+    batch = _read_batch(file)  # malformed input is told here, before any server is asked
+    fmt = format_for(file)
+    query = urlencode({k: v for k, v in (("source", source), ("comment", comment)) if v})
+    curl = (
+        f"send it yourself: curl -X POST '{{url}}/batches{'?' + query if query else ''}' "
+        f"-H 'Authorization: Bearer <token>' -H 'Content-Type: {fmt.media_type}' "
+        f"--data-binary @{shlex.quote(str(file))} — or stop the server (kill {{pid}}) and run "
+        "this again"
+    )
+    target = _writer(_settings(store), curl)
+    if not isinstance(target, Store):
+        _commit_through(*target, file, fmt, source=source, comment=comment, steward=steward)
+        return
     try:
         info = commit_batch(
             target, batch, steward=_steward(steward), source=source, comment=comment
         )
     except ValidationFailed as exc:
-        _problems(exc.report)
-        err.print(f"[red]Does not conform[/red]: nothing was written ({file})")
+        _problems(exc.report.results)
+        err.print(f"[red]Does not conform[/red]: nothing was written ({escape(str(file))})")
         raise typer.Exit(1) from None
+    finally:
+        target.close()
+    _committed(info.id, info.iri, info.submitted, info.new_triples, info.derived_edges)
+
+
+def _committed(
+    batch_id: str, iri: str, submitted: int, new: int, edges: int, via: str = ""
+) -> None:
     out.print(
-        f"[green]Committed[/green] batch {info.id}: {info.submitted} triples "
-        f"({info.new_triples} new) and {info.derived_edges} derived edges into <{info.iri}>"
+        f"[green]Committed[/green] batch {escape(batch_id)}: {submitted} triples ({new} new) and "
+        f"{edges} derived edges into <{escape(iri)}>{escape(via)}"
     )
+
+
+def _commit_through(
+    server: Server,
+    token: str,
+    file: Path,
+    fmt: RDFFormat,
+    *,
+    source: str | None,
+    comment: str | None,
+    steward: str | None,
+) -> None:
+    """``commit`` through the running server: POST /batches, its answer in the local words."""
+    from graph.beside import send
+
+    status, answer = send(
+        server,
+        "POST",
+        "/batches",
+        token=token,
+        query={"source": source, "comment": comment},
+        body=file.read_bytes(),
+        headers={"Content-Type": fmt.media_type, **({"X-Steward": steward} if steward else {})},
+    )
+    if status in (200, 201):
+        _committed(
+            str(answer.get("id")), str(answer.get("iri")), int(answer.get("submitted", 0)),
+            int(answer.get("new_triples", 0)), int(answer.get("derived_edges", 0)),
+            f" (through {server.describe()})",
+        )  # fmt: skip
+        return
+    if status == 422 and isinstance(answer.get("report"), dict):
+        _problems(_results(answer["report"]))
+        err.print(f"[red]Does not conform[/red]: nothing was written ({escape(str(file))})")
+        raise typer.Exit(1)
+    raise _answer_error(server, status, answer, source=str(file))
+
+
+def _results(report: dict[str, object]) -> list[Result]:
+    """The results of a report the API answered with."""
+    from graph.validate import Result
+
+    results = report.get("results")
+    return (
+        [Result(**r) for r in results if isinstance(r, dict)] if isinstance(results, list) else []
+    )
+
+
+def _answer_error(
+    server: Server, status: int, answer: dict[str, object], *, source: str | None = None
+) -> ActorGraphError:
+    """A problem+json answer of the running server as the error the local command would raise."""
+    from graph.errors import Conflict, LimitExceeded, NotFound
+
+    detail = str(answer.get("detail") or answer.get("title") or f"status {status}")
+    if status == 400:
+        line, column = answer.get("line"), answer.get("column")
+        return InvalidInput(
+            detail,
+            source=source,
+            line=line if isinstance(line, int) else None,
+            column=column if isinstance(column, int) else None,
+        )
+    if status == 404:
+        return NotFound(detail)
+    if status == 409:
+        return Conflict(detail)
+    if status == 413:
+        allowed = answer.get("allowed")
+        return LimitExceeded(
+            detail,
+            limit=str(answer.get("limit", "")),
+            allowed=allowed if isinstance(allowed, int | float) else None,
+        )
+    if status in (401, 403):
+        return ActorGraphError(
+            f"{server.describe()} refused the token ({detail}): set ACTORGRAPH_TOKEN to a "
+            "steward token of that server (the secret of one of its ACTORGRAPH_STEWARD_TOKENS)"
+        )
+    return ActorGraphError(f"{server.describe()} answered {status}: {detail}")
 
 
 @app.command()
@@ -351,24 +544,82 @@ def retract(
     ],
     comment: Annotated[str | None, typer.Option(help="Why the batch is retracted.")] = None,
     steward: Annotated[
-        str | None, typer.Option(help="Who retracts (default: your login name).")
+        str | None,
+        typer.Option(
+            help="Who retracts (default: your login name; through a server: the token's name)."
+        ),
     ] = None,
     store: StoreOpt = None,
 ) -> None:
-    """Retract a batch and the edges derived only from it, in one transaction (logged)."""
+    """Retract a batch and the edges derived only from it, in one transaction (logged). While a
+    server holds the store, through its API (token: ACTORGRAPH_TOKEN)."""
+    from urllib.parse import quote, urlencode
+
     from graph.batches import retract_batch
     from graph.errors import RetractionRefused
 
-    target = _open_existing(_settings(store).store_path)
+    path = f"/batches/{quote(batch_id, safe='')}"
+    query = urlencode({"comment": comment}) if comment else ""
+    curl = (
+        f"run: curl -X DELETE '{{url}}{path}{'?' + query if query else ''}' "
+        "-H 'Authorization: Bearer <token>' — or stop the server (kill {pid}) and run this again"
+    )
+    target = _writer(_settings(store), curl)
+    if not isinstance(target, Store):
+        server, token = target
+        status, answer = _send_retraction(server, token, path, comment, steward)
+        if status == 200:
+            _retracted(
+                batch_id, int(answer.get("removed_triples", 0)), int(answer.get("gone_triples", 0)),
+                f" (through {server.describe()})",
+            )  # fmt: skip
+            return
+        if status == 409 and isinstance(answer.get("report"), dict):
+            _problems(_results(answer["report"]))
+            err.print(
+                f"[red]Refused[/red]: {escape((str(answer.get('detail', '')).splitlines() or [''])[0])}"
+            )
+            raise typer.Exit(1)
+        raise _answer_error(server, status, answer)
     try:
         done = retract_batch(target, batch_id, steward=_steward(steward), comment=comment)
     except RetractionRefused as exc:
-        _problems(exc.report)
-        err.print(f"[red]Refused[/red]: {exc.message.splitlines()[0]}")
+        _problems(exc.report.results)
+        err.print(f"[red]Refused[/red]: {escape(exc.message.splitlines()[0])}")
         raise typer.Exit(1) from None
+    finally:
+        target.close()
+    _retracted(batch_id, done.removed, done.gone)
+
+
+def _send_retraction(
+    server: Server, token: str, path: str, comment: str | None, steward: str | None
+) -> tuple[int, dict[str, Any]]:
+    from graph.beside import send
+
+    headers = {"X-Steward": steward} if steward else {}
+    return send(server, "DELETE", path, token=token, query={"comment": comment}, headers=headers)
+
+
+def _retracted(batch_id: str, removed: int, gone: int, via: str = "") -> None:
     out.print(
-        f"[green]Retracted[/green] batch {batch_id}: {done.removed} triples removed from its graph, "
-        f"{done.gone} of them gone from the graph (the others are stated elsewhere too)"
+        f"[green]Retracted[/green] batch {escape(batch_id)}: {removed} triples removed from its "
+        f"graph, {gone} of them gone from the graph (the others are stated elsewhere too)"
+        f"{escape(via)}"
+    )
+
+
+def _held(exc: StoreLocked, path: Path, why: str) -> StoreLocked:
+    """The store is held: by an announced server (named, with how to stop it), or by another
+    process."""
+    from graph.beside import running_server
+
+    server = running_server(path)
+    if server is None:
+        return exc
+    return StoreLocked(
+        f"the store at {path} is in use by {server.describe()}: stop it first (Ctrl-C in its "
+        f"terminal, or kill {server.pid}); {why}"
     )
 
 
@@ -381,10 +632,12 @@ def batches(store: StoreOpt = None) -> None:
     table.add_column("id", no_wrap=True)
     for col in ("steward", "triples (new) + edges", "source", "status"):
         table.add_column(col, overflow="fold")
-    for b in list_batches(_open_existing(_settings(store).store_path)):
+    with _reading(_settings(store)) as target:
+        found = list_batches(target)
+    for b in found:
         status = f"retracted by {b.retracted_by}" if b.retracted_at else "committed"
         counts = f"{b.submitted} ({b.new_triples}) + {b.derived_edges}"
-        table.add_row(b.id, b.steward, counts, b.source or "", status)
+        table.add_row(*(escape(c) for c in (b.id, b.steward, counts, b.source or "", status)))
     out.print(table)
 
 
@@ -439,16 +692,15 @@ def extract(
             day = dt.date.fromisoformat(published)
         except ValueError:
             raise InvalidInput(f"--published {published!r} is not a date YYYY-MM-DD") from None
-    from graph.errors import StoreUnavailable
-
     settings = _settings(store)
     extractor = None
     if settings.store_path.is_dir() and any(settings.store_path.iterdir()):
         try:
-            extractor = Extractor.for_store(_open_existing(settings.store_path))
+            with _reading(settings) as target:
+                extractor = Extractor.for_store(target)
             source = f"the actors of {settings.store_path}"
         except StoreUnavailable as exc:
-            err.print(f"[yellow]{exc}[/yellow]: using the seed registry instead")
+            err.print(f"[yellow]{escape(str(exc))}[/yellow]: using the seed registry instead")
     if extractor is None:
         source = f"the registry of {settings.seeds_path}"
         extractor = Extractor.for_seeds(settings.seeds_path)
@@ -465,9 +717,11 @@ def extract(
         output.write_text(body, encoding="utf-8")
     new = sum(1 for a in result.actors.values() if a.source != "registry")
     err.print(
-        f"{len(result.candidates)} candidate event(s), {len(result.actors)} actor(s) "
-        f"({new} not in the graph yet), gazetteer: {source}"
-        + (f"; wrote {output}" if output else "")
+        escape(
+            f"{len(result.candidates)} candidate event(s), {len(result.actors)} actor(s) "
+            f"({new} not in the graph yet), gazetteer: {source}"
+            + (f"; wrote {output}" if output else "")
+        )
     )
 
 
@@ -494,12 +748,13 @@ def export(
 ) -> None:
     """Export the whole graph (TriG, N-Quads and JSON-LD keep the named graphs; Turtle is the union)."""
     by_key = {f.key: f for f in RDFFormat}
-    data = _open_existing(_settings(store).store_path).dump(by_key[fmt.value])
+    with _reading(_settings(store)) as target:
+        data = target.dump(by_key[fmt.value])
     if output is None:
         sys.stdout.buffer.write(data)
     else:
         output.write_bytes(data)
-        err.print(f"wrote {len(data):,} bytes to {output}")
+        err.print(f"wrote {len(data):,} bytes to {escape(str(output))}")
 
 
 @app.command()
@@ -507,7 +762,8 @@ def stats(store: StoreOpt = None) -> None:
     """Counts of actors and events by class, edges by property, and triples per graph."""
     from graph.query import stats as compute
 
-    s = compute(_open_existing(_settings(store).store_path))
+    with _reading(_settings(store)) as target:
+        s = compute(target)
     for title, rows in (
         ("instances by class", s.classes),
         ("derived edges", s.edges),
@@ -517,7 +773,7 @@ def stats(store: StoreOpt = None) -> None:
         table.add_column("")
         table.add_column("count", justify="right")
         for name, n in rows:
-            table.add_row(name, str(n))
+            table.add_row(escape(name), str(n))
         out.print(table)
     out.print(f"{s.triples} triples in all")
 
@@ -546,6 +802,7 @@ def serve(
 ) -> None:
     """Serve the API (SPARQL endpoint, ego networks); builds the store from seeds/ if there is
     none at the default path. Runs in the foreground until Ctrl-C."""
+    import signal
     import socket
 
     import uvicorn
@@ -553,6 +810,7 @@ def serve(
     from api.app import create_app
     from api.runtime import open_store
     from api.server import BoundedHead
+    from graph.beside import announce, connectable, running_server
 
     settings = _settings(store)
     # Everything that can fail is tried before the server starts, so a failure is one line
@@ -567,21 +825,38 @@ def serve(
         ) from None
     path = settings.store_path
     if settings.store_path_is_default and (not path.exists() or not any(path.iterdir())):
-        err.print(f"no store at {path}: building it from {settings.seeds_path} first")
-    open_store(settings).close()
+        err.print(escape(f"no store at {path}: building it from {settings.seeds_path} first"))
+    try:
+        open_store(settings).close()
+    except StoreLocked as exc:
+        server = running_server(path)
+        raise StoreLocked(
+            f"{exc} ({server.describe()} serves it)" if server else str(exc)
+        ) from None
     err.print(
-        f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs, SPARQL: /sparql)"
-        "  — Ctrl-C stops it"
+        escape(
+            f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs, "
+            "SPARQL: /sparql)  — Ctrl-C stops it"
+        )
     )
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        http=BoundedHead,  # a request's head is bounded too (httptools alone is not)
-        log_level="info",
-        access_log=access_log,
-        forwarded_allow_ips=forwarded_allow_ips,
-    )
+    # After a graceful shutdown uvicorn raises the signal that stopped it again; Python's default
+    # for SIGTERM would end the process before the announcement is taken back.
+    signal.signal(signal.SIGTERM, _terminated)
+    # announced beside the store, so that the command line can read and write beside it
+    with announce(path, connectable(host, port)):
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            http=BoundedHead,  # a request's head is bounded too (httptools alone is not)
+            log_level="info",
+            access_log=access_log,
+            forwarded_allow_ips=forwarded_allow_ips,
+        )
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 class CannotListen(Exception):
@@ -601,20 +876,23 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except ValidationFailed as exc:
-        err.print(f"[red]Does not conform:[/red] {escape(str(exc))}")
+        err.print(f"[red]Does not conform:[/red] {escape(str(exc))}", soft_wrap=True)
         sys.exit(1)
     except InvalidInput as exc:
-        err.print(f"[red]Invalid input:[/red] {escape(str(exc))}", highlight=False)
+        err.print(f"[red]Invalid input:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except QueryRefused as exc:
+        err.print(f"[red]Query refused:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except ActorGraphError as exc:
-        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
+        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(3)
     except ValidationError as exc:
         for line in _settings_problems(exc):
-            err.print(f"[red]Bad setting:[/red] {escape(line)}", highlight=False)
+            err.print(f"[red]Bad setting:[/red] {escape(line)}", highlight=False, soft_wrap=True)
         sys.exit(4)
     except CannotListen as exc:
-        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
+        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(5)
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")

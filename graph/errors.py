@@ -20,6 +20,7 @@ __all__ = [
     "QueryRefused",
     "QueryTimeout",
     "RetractionRefused",
+    "StoreLocked",
     "StoreUnavailable",
     "ValidationFailed",
 ]
@@ -141,6 +142,12 @@ class StoreUnavailable(ActorGraphError):
     """The store cannot be opened (missing, locked by another process, damaged)."""
 
     title = "Store unavailable"
+
+
+class StoreLocked(StoreUnavailable):
+    """The store is held by another process (a server, or another command): RocksDB lets one
+    process open it for writing. The command line reads the server's checkpoints instead
+    (:mod:`graph.beside`)."""
 
 
 class ValidationFailed(ActorGraphError):

@@ -13,6 +13,7 @@ from importlib import resources
 from rdflib import Literal, URIRef
 
 from graph.namespaces import PREFIXES
+from graph.sparql import check_query
 from graph.store import QueryResult, Store, Term
 
 __all__ = ["Stats", "canned", "compact", "run", "stats"]
@@ -24,12 +25,18 @@ def canned(name: str) -> str:
     return resources.files("graph.queries").joinpath(f"{name}.rq").read_text(encoding="utf-8")
 
 
-def run(store: Store, sparql: str) -> QueryResult:
-    """Run an analyst's SPARQL query on the union of all graphs.
+def run(store: Store, sparql: str, *, max_length: int, max_depth: int = 64) -> QueryResult:
+    """Run an analyst's SPARQL query on the union of all graphs, after the guard of the public
+    endpoint (:func:`graph.sparql.check_query`): what ``/sparql`` refuses is refused here with
+    the same words (an update, ``SERVICE``, a ``FROM`` outside the store, a query over
+    ``max_length`` characters or nested deeper than ``max_depth``).
 
     Raises:
-        InvalidInput: the query is not valid SPARQL (with line and column).
+        QueryRefused: the guard refused the query, saying why.
+        InvalidInput: the query is not valid SPARQL (in words, with line and column).
     """
+    known = {str(g) for g in store.named_graphs()}
+    check_query(sparql, known_graphs=known, max_length=max_length, max_depth=max_depth)
     return store.query(sparql)
 
 

@@ -135,6 +135,12 @@ class Settings(BaseSettings):
         description="Bearer tokens of data stewards (ACTORGRAPH_STEWARD_TOKENS or _TOKEN: a JSON "
         "list or comma-separated; `name:secret` names the steward); none means writes are off.",
     )
+    token: SecretStr | None = Field(
+        default=None,
+        description="The steward token `actorgraph commit` and `retract` send to a server that "
+        "holds the store (the secret, as after `Authorization: Bearer`); without it, the first "
+        "of ACTORGRAPH_STEWARD_TOKENS (a steward who started the server from this shell).",
+    )
     write_lock_timeout: float = Field(
         default=10.0,
         description="How long a commit or retraction waits for another one to finish before "
@@ -157,6 +163,16 @@ class Settings(BaseSettings):
         """Whether the store path was left at its default (then a missing store is built from
         the seeds; an explicit path must hold a store, so that a typo fails loudly)."""
         return "store_path" not in self.model_fields_set
+
+    @property
+    def client_token(self) -> str | None:
+        """The secret the command line sends to a running server, if it has one
+        (ACTORGRAPH_TOKEN, else the first of ACTORGRAPH_STEWARD_TOKENS)."""
+        if self.token is not None and self.token.get_secret_value().strip():
+            return steward_token(self.token.get_secret_value().strip())[1]
+        if self.steward_tokens:
+            return steward_token(self.steward_tokens[0].get_secret_value())[1]
+        return None
 
     @field_validator("query_timeout")
     @classmethod

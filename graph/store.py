@@ -31,7 +31,13 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from graph.errors import InvalidInput, LimitExceeded, QueryRefused, StoreUnavailable
+from graph.errors import (
+    InvalidInput,
+    LimitExceeded,
+    QueryRefused,
+    StoreLocked,
+    StoreUnavailable,
+)
 from graph.namespaces import PREFIXES
 
 if TYPE_CHECKING:
@@ -301,15 +307,19 @@ class Store:
         """Open (or create) the persistent store at ``path`` for reading and writing.
 
         Raises:
-            StoreUnavailable: the store is locked by another process, not a directory, not
-                writable or damaged; the message says which, and what to do.
+            StoreLocked: another process holds the store (a server, another command).
+            StoreUnavailable: the store is not a directory, not writable or damaged; the
+                message says which, and what to do.
         """
         p = Path(path)
         try:
             p.mkdir(parents=True, exist_ok=True)
             return cls(ox.Store(str(p)), p)
         except (OSError, RuntimeError) as exc:
-            raise StoreUnavailable(_open_problem(p, exc)) from exc
+            problem = _open_problem(p, exc)
+            if "lock" in str(exc).lower():
+                raise StoreLocked(problem) from exc
+            raise StoreUnavailable(problem) from exc
 
     def close(self) -> None:
         """Flush and let go of the store (its lock is released); later calls fail clearly."""
@@ -393,7 +403,8 @@ class Store:
         argument terms; they return a term or ``None``).
 
         Raises:
-            InvalidInput: the query is not valid SPARQL (with line and column).
+            InvalidInput: the query is not valid SPARQL: what is wrong in words, with the line
+                and column of the offending text (:func:`graph.sparql_syntax.syntax_error`).
         """
         subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
             ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()
@@ -416,7 +427,9 @@ class Store:
                 **kwargs,  # type: ignore[arg-type]
             )
         except SyntaxError as exc:
-            raise _syntax_error(exc, "query") from exc
+            from graph.sparql_syntax import syntax_error
+
+            raise syntax_error(str(exc.msg or exc), sparql, base_iri=base_iri) from exc
         if isinstance(raw, ox.QueryBoolean):
             return QueryResult(QueryKind.ASK, [], raw)
         if isinstance(raw, ox.QuerySolutions):

@@ -22,7 +22,7 @@ parses it every time; parsing is ~90% of the validation time. The data graph han
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,9 +44,11 @@ __all__ = [
     "AGS",
     "Report",
     "Result",
+    "in_annotation_terms",
     "load_ontology",
     "load_shapes",
     "raise_if_invalid",
+    "reworded",
     "validate",
 ]
 
@@ -199,6 +201,62 @@ def validate(data: Graph, *, include_ontology: bool = True) -> Report:
         graph=report_graph,
         text=_text(bool(conforms), results),
     )
+
+
+def reworded(report: Report, message: Callable[[Result, Node | None], str | None]) -> Report:
+    """``report`` with the messages that ``message(result, rule)`` gives (``None`` keeps a
+    result's message), in its results, its graph and its text alike. ``rule`` is the SPARQL
+    constraint that failed, or else the shape."""
+    graph = Graph(namespace_manager=report.graph.namespace_manager)
+    for t in report.graph:
+        graph.add(t)
+    for node in report.graph.subjects(RDF.type, SH.ValidationResult):
+        rule = report.graph.value(node, SH.sourceConstraint) or report.graph.value(
+            node, SH.sourceShape
+        )
+        new = message(_result(report.graph, node), rule)
+        if new is not None:
+            graph.remove((node, SH.resultMessage, None))
+            graph.add((node, SH.resultMessage, Literal(new)))
+    results = sorted(
+        (_result(graph, node) for node in graph.subjects(RDF.type, SH.ValidationResult)),
+        key=Result.sort_key,
+    )
+    return Report(report.conforms, results, graph, _text(report.conforms, results))
+
+
+def in_annotation_terms(report: Report) -> Report:
+    """``report`` as the seed build shows it: each message in the words of the YAML annotations
+    and the actor registry (the shape's ``ags:annotationMessage``, where it has one).
+
+    The shapes' own messages speak RDF, for stewards who send triples; the seeds are written as
+    YAML, and "add sem:hasEarliestBeginTimeStamp" means nothing to someone editing
+    ``date_earliest``. The placeholders of SPARQL constraints (``{$this}``, ``{?value}``, and the
+    path as ``{?path}``, ``{?role}`` or ``{?edge}``) are filled as pySHACL fills them.
+
+    >>> from rdflib import Graph
+    >>> event = "<https://w3id.org/actorgraph/id/event/e> a <https://w3id.org/actorgraph/ontology#Meeting> ."
+    >>> report = validate(Graph().parse(data=event, format="turtle"))
+    >>> date = next(r for r in report.results if r.source_shape == "ags:EventDateShape")
+    >>> "`date_earliest`" in date.message, "sem:hasTimeStamp" in date.message
+    (False, True)
+    >>> date = next(r for r in in_annotation_terms(report).results if r.source_shape == "ags:EventDateShape")
+    >>> "`date_earliest`" in date.message
+    True
+    """
+    shapes = load_shapes()
+
+    def yaml_words(result: Result, rule: Node | None) -> str | None:
+        wording = shapes.value(rule, AGS.annotationMessage) if rule is not None else None
+        if wording is None:
+            return None
+        text = str(wording).replace("{$this}", result.focus_node)
+        text = text.replace("{?value}", result.value or "")
+        for name in ("path", "role", "edge"):
+            text = text.replace(f"{{?{name}}}", result.result_path or "")
+        return text
+
+    return reworded(report, yaml_words)
 
 
 def raise_if_invalid(data: Graph) -> Report:

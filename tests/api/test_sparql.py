@@ -16,6 +16,7 @@ from rdflib import Graph, URIRef
 
 from api.app import create_app
 from api.runtime import Runtime
+from graph.errors import InvalidInput
 from graph.namespaces import graph_iri
 from graph.settings import Settings
 from graph.store import Store
@@ -545,6 +546,41 @@ def test_update_requests_are_refused(client: TestClient, store: Store) -> None:
     for r in responses:
         assert "read-only" in problem(r, 400)["detail"]
     assert len(store) == before
+
+
+SYNTAX_ERRORS = {
+    "undeclared prefix": ("SELECT * WHERE { ?s foo:bar ?o }", 1, 21, "the prefix `foo:`"),
+    "misspelt form": ("SELEC ?s WHERE { ?s ?p ?o }", 1, 1, "did you mean SELECT?"),
+    "missing dot": ("SELECT * WHERE {\n  ?s ?p ?o\n  ?s ?q ?r\n}", 3, 3, "a `.` is missing"),
+    "unclosed group": ("SELECT * WHERE { ?s ?p ?o ", 1, 16, "this `{` is never closed"),
+    "misspelt keyword": ("SELECT ?s WHERE { ?s ?p ?o } LIMT 3", 1, 30, "did you mean LIMIT?"),
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "line", "column", "words"), SYNTAX_ERRORS.values(), ids=SYNTAX_ERRORS.keys()
+)
+def test_a_syntax_error_is_named_in_words_as_the_cli_names_it(
+    client: TestClient, query: str, line: int, column: int, words: str
+) -> None:
+    """The query workers answer with the library's sentence (the CLI prints the same), its line
+    and column, and none of the parser's character classes."""
+    body = problem(client.post("/sparql", data={"query": query}), 400)
+    assert (body["line"], body["column"]) == (line, column)
+    assert words in body["detail"] and "\\u{" not in body["detail"]
+    with pytest.raises(InvalidInput) as info:
+        Store.memory().query(query, base_iri="http://testserver/sparql")
+    assert body["detail"] == info.value.message
+
+
+def test_an_update_in_the_query_is_refused_in_the_words_the_cli_uses(client: TestClient) -> None:
+    body = problem(
+        client.get("/sparql", params={"query": "INSERT DATA { actor:x a ag:State }"}), 400
+    )
+    assert body["detail"] == (
+        "INSERT is SPARQL Update: this endpoint is read-only and runs queries only (SELECT, ASK, "
+        "CONSTRUCT, DESCRIBE)"
+    )
 
 
 def test_a_syntax_error_is_400_with_line_and_column(client: TestClient) -> None:

@@ -63,6 +63,24 @@ def test_the_openapi_example_conforms_in_the_context_of_the_graph(client: TestCl
     assert store_size(client) == before  # nothing written
 
 
+def test_the_messages_speak_rdf_and_suggest_the_actor_meant(client: TestClient) -> None:
+    """The README's steward mistakes: a misspelt actor id and no date. The messages name the RDF
+    properties to write (not the YAML fields of the seeds) and the closest actor of the graph."""
+    talks = EXAMPLE_BATCH.replace("actor:russia , actor:pakistan", "actor:russia , actor:pakistn")
+    talks = talks.replace('    sem:hasTimeStamp "2017-03-01"^^xsd:date ;\n', "")
+    assert talks.count("pakistn") == 1 and "hasTimeStamp" not in talks
+    r = client.post("/validate", content=talks, headers=TURTLE)
+    assert r.status_code == 200, r.text
+    by_shape = {x["source_shape"]: x["message"] for x in r.json()["results"]}
+    participant = by_shape["ags:EventShape-participant"]
+    assert participant.endswith("Did you mean actor:pakistan (Pakistan)?")
+    date = by_shape["ags:EventDateShape"]
+    for term in ("sem:hasTimeStamp", "sem:hasEarliestBeginTimeStamp", "ag:dateNote"):
+        assert term in date
+    for message in by_shape.values():
+        assert "`" not in message and "date_note" not in message and "registry" not in message
+
+
 def test_a_batch_alone_would_not_conform() -> None:
     """The example refers to actors and an article of the graph: alone, it fails (sh:class)."""
     from graph.validate import validate

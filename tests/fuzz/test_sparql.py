@@ -18,7 +18,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from api.errors import PROBLEM_JSON
+from graph.errors import InvalidInput
 from graph.settings import Settings
+from graph.store import Store
 from tests.fuzz.conftest import assert_problem, bounded
 
 #: The longest generated query, characters (the server's cap is 20,000).
@@ -98,6 +100,23 @@ def test_get_with_any_query_format_and_accept(
     headers = {"Accept": accept.encode("latin-1")} if accept is not None else {}
     r = reader.get("/sparql", params=_params(query, fmt), headers=headers)
     assert_sparql_answer(r)
+
+
+@given(query=QUERIES)
+@example(query='SELECT * WHERE { ?s ?p "open }')
+@example(query="SELECT * WHERE { ?s ?p ?o } } }")
+@bounded(500)
+def test_a_syntax_error_is_named_at_a_place_in_the_query(query: str) -> None:
+    """Whatever the text, the engine runs it or its error comes back in words
+    (graph.sparql_syntax), at a line and column inside the text, never as another exception."""
+    try:
+        Store.memory().query(query)
+    except InvalidInput as exc:
+        lines = query.split("\n")
+        assert exc.line is not None and exc.column is not None
+        assert 1 <= exc.line <= len(lines)
+        assert 1 <= exc.column <= len(lines[exc.line - 1]) + 1
+        assert exc.message and "\\u{" not in exc.message and "[_]" not in exc.message
 
 
 @pytest.mark.parametrize("query", NASTY, ids=range(len(NASTY)))

@@ -11,7 +11,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from graph.build import ACTORS_GRAPH, EDGES_GRAPH, ONTOLOGY_GRAPH, BuildResult, build, find_quote
-from graph.errors import InvalidInput
+from graph.errors import InvalidInput, ValidationFailed
 from graph.namespaces import AG, ID, OA
 from graph.settings import PROJECT_ROOT
 from graph.store import Store
@@ -263,6 +263,27 @@ def test_a_quote_not_in_the_article_stops_the_build(tmp_path: Path) -> None:
     assert info.value.source == "seeds/annotations/000_50fa897f3b3d81c6.yaml"
     assert "quote not found" in str(info.value)
     assert len(store) == before
+
+
+def test_a_seed_that_does_not_conform_is_told_in_the_words_of_the_yaml(tmp_path: Path) -> None:
+    """Moscow placed in NATO (an actor, but no state: the registry's checks let it through, the
+    shapes do not): the build names the registry's field (`country`), not the RDF property that
+    a steward sending Turtle is told about (ags:annotationMessage, not sh:message)."""
+    seeds = _copy_seeds(tmp_path)
+    path = seeds / "actors.yaml"
+    text = path.read_text(encoding="utf-8")
+    moscow = "label: Moscow\n    country: russia"
+    assert text.count(moscow) == 1
+    path.write_text(text.replace(moscow, "label: Moscow\n    country: nato"), encoding="utf-8")
+    store = Store.open(tmp_path / "s")
+    with pytest.raises(ValidationFailed) as info:
+        build(seeds, store)
+    (result,) = info.value.report.results
+    assert result.source_shape == "ags:PlaceShape-inCountry"
+    assert result.message.endswith("correct the place's `country`.")
+    assert result.message in str(info.value)
+    assert "keep one ag:inCountry" not in str(info.value)  # the RDF wording is for triples
+    assert len(store) == 0
 
 
 def test_find_quote_maps_typographic_characters_back() -> None:

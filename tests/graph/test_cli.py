@@ -12,6 +12,7 @@ from urllib.request import urlopen
 import pytest
 
 from graph.build import BuildResult
+from graph.errors import InvalidInput
 from graph.settings import PROJECT_ROOT
 from graph.store import Store
 from tests.servers import free_port, stop, wait_until_up
@@ -78,6 +79,69 @@ def test_query_syntax_error_is_a_message_with_line_and_column(store_dir: Path) -
     assert "Traceback" not in done.stderr
 
 
+QUERY_MISTAKES = [
+    "SELECT * WHERE { ?s foo:bar ?o }",
+    "SELEC ?s WHERE { ?s ?p ?o }",
+    "SELECT * WHERE {\n  ?s ?p ?o\n  ?s ?q ?r\n}",
+    "SELECT * WHERE { ?s ?p ?o ",
+    "SELECT ?s WHERE { ?s ?p ?o } LIMT 3",
+]
+
+
+@pytest.mark.parametrize("query", QUERY_MISTAKES)
+def test_a_query_mistake_is_named_as_the_api_names_it(store_dir: Path, query: str) -> None:
+    """The library's sentence (the API's `detail`), after the line and column, then the line
+    with a caret under the column; never the parser's character classes."""
+    done = actorgraph("query", query, "--store", str(store_dir))
+    assert done.returncode == 2, done.stderr
+    with pytest.raises(InvalidInput) as info:
+        Store.memory().query(query)
+    error = info.value
+    assert error.line is not None and error.column is not None
+    assert f"query:{error.line}:{error.column}: {error.message}\n" in done.stderr
+    source_line, caret = done.stderr.rstrip("\n").split("\n")[-2:]
+    assert caret.index("^") - 2 == error.column - 1  # under the column (after a 2-space indent)
+    assert source_line[2:] == query.split("\n")[error.line - 1]
+    assert "\\u{" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_query_file_names_the_file(store_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "who.rq"
+    path.write_text("SELECT ?who WHERE {\n  ?e ag:agent ?who ; sme:hasTimeStamp ?d\n}\n")
+    done = actorgraph("query", "-f", str(path), "--store", str(store_dir))
+    assert done.returncode == 2
+    assert f"{path}:2:22: the prefix `sme:`" in done.stderr
+    assert "did you mean `sem:hasTimeStamp`?" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        (
+            "INSERT DATA { actor:x a ag:State }",
+            "INSERT is SPARQL Update: this endpoint is read-only and runs queries only",
+        ),
+        ("DELETE WHERE { ?s ?p ?o }", "DELETE is SPARQL Update"),
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE is refused"),
+        (
+            "SELECT * FROM <http://127.0.0.1:9/x> WHERE { ?s ?p ?o }",
+            "FROM <http://127.0.0.1:9/x> is not a graph of this store",
+        ),
+    ],
+)
+def test_query_refuses_what_the_api_refuses_in_its_words(
+    store_dir: Path, query: str, words: str
+) -> None:
+    before = actorgraph("query", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "--format", "csv",
+                        "--store", str(store_dir)).stdout  # fmt: skip
+    done = actorgraph("query", query, "--store", str(store_dir))
+    assert done.returncode == 2, done.stderr
+    assert f"Query refused: {words}" in done.stderr
+    after = actorgraph("query", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "--format", "csv",
+                       "--store", str(store_dir)).stdout  # fmt: skip
+    assert before == after
+
+
 def test_validate_exit_codes(tmp_path: Path) -> None:
     good = tmp_path / "good.ttl"
     good.write_text(
@@ -103,6 +167,69 @@ def test_validate_exit_codes(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "malformed.ttl:3" in done.stderr or "malformed.ttl:2" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+ILL_TYPED = """\
+@prefix ag: <https://w3id.org/actorgraph/ontology#> .
+@prefix sem: <http://semanticweb.cs.vu.nl/2009/11/sem/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://w3id.org/actorgraph/id/event/x> a ag:Meeting ;
+    sem:hasTimeStamp "2017-03-32"^^xsd:date .
+"""
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (
+            ILL_TYPED,
+            ':5:22: "2017-03-32" is not a valid xsd:date: there is no such calendar day; '
+            'write YYYY-MM-DD, e.g. "2017-02-10"',
+        ),
+        ("", ": no triples"),
+        (
+            "# only a comment\n@prefix ag: <https://w3id.org/actorgraph/ontology#> .\n",
+            ": no triples",
+        ),
+        ('<https://w3id.org/actorgraph/id/actor/x> <p> "x" .\n', ":1:42: a relative IRI"),
+    ],
+    ids=["ill-typed literal", "empty", "only prefixes", "relative IRI"],
+)
+def test_validate_agrees_with_and_without_the_store_on_malformed_files(
+    store_dir: Path, tmp_path: Path, content: str, words: str
+) -> None:
+    """Both ways read a file as a batch is read: exit 2 and one line saying where and what,
+    never a traceback nor "Conforms"; rich markup and emoji codes are printed as text
+    (xsd:date, not a calendar)."""
+    path = tmp_path / "batch.ttl"
+    path.write_text(content)
+    alone = actorgraph("validate", str(path))
+    beside = actorgraph("validate", "--against-store", "--store", str(store_dir), str(path))
+    for done in (alone, beside):
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert f"Invalid input: {path}{words}" in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+        assert "Traceback" not in done.stderr and "Conforms" not in done.stdout
+        assert "\N{CALENDAR}" not in done.stderr
+    assert alone.stderr == beside.stderr
+
+
+def test_data_and_messages_are_printed_as_text_not_markup(store_dir: Path, tmp_path: Path) -> None:
+    query = 'SELECT ?x WHERE { BIND("[red]alarm[/red] at xsd:date: :smile:" AS ?x) }'
+    done = actorgraph("query", query, "--store", str(store_dir))
+    assert done.returncode == 0, done.stderr
+    assert "[red]alarm[/red] at xsd:date: :smile:" in done.stdout
+    report = tmp_path / "report.ttl"
+    report.write_text(
+        "@prefix ag: <https://w3id.org/actorgraph/ontology#> .\n"
+        '<https://w3id.org/actorgraph/id/event/x> a ag:Meeting ; ag:datePrecision "[b]week:date:" .\n'
+    )
+    done = actorgraph("validate", str(report))
+    assert done.returncode == 1
+    assert "[b]week:date:" in done.stdout
+    assert (
+        "\N{CALENDAR}" not in done.stdout and "\N{SMILING FACE WITH OPEN MOUTH}" not in done.stdout
+    )
 
 
 def test_export_and_stats(store_dir: Path, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ validated as the build validates: with the real ontology (ontology/actorgraph.tt
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,14 @@ from rdflib import Dataset, Graph, URIRef
 
 from graph.errors import ValidationFailed
 from graph.namespaces import AG, ID, RDF, RDFS, SH
-from graph.validate import AGS, Report, load_shapes, raise_if_invalid, validate
+from graph.validate import (
+    AGS,
+    Report,
+    in_annotation_terms,
+    load_shapes,
+    raise_if_invalid,
+    validate,
+)
 
 SHAPES_DIR = Path(__file__).parent / "shapes"
 CASES: dict[str, dict[str, Any]] = yaml.safe_load(
@@ -81,7 +89,7 @@ def test_every_shape_has_a_case() -> None:
     constraint of its own (sh:or, sh:sparql), is expected by at least one violating case."""
     shapes = load_shapes()
     targets = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
-    structural = {RDF.type, RDFS.comment, SH.property, SH.message, *targets}
+    structural = {RDF.type, RDFS.comment, SH.property, SH.message, AGS.annotationMessage, *targets}
     own_constraints = {
         s
         for t in targets
@@ -121,6 +129,42 @@ def test_every_rule_has_a_message() -> None:
         messages = [str(m) for m in shapes.objects(rule, SH.message)]
         assert len(messages) == 1, rule
         assert len(messages[0].split()) >= 10, rule
+
+
+#: Words of the YAML annotations and the actor registry, which people sending triples never see.
+YAML_WORDS = re.compile(
+    r"`|\brebuild|registry|\bbuilder\b|seeds/|\.yaml|annotation of its article|"
+    r"article's annotation|article of the annotation"
+)
+
+
+def test_messages_speak_rdf_and_the_annotation_messages_yaml() -> None:
+    """sh:message names the RDF terms to write (stewards send Turtle, JSON-LD…); where the seeds'
+    YAML has words of its own (`date_earliest`, the actor registry, rebuild), the shape says it
+    again in ags:annotationMessage, which `actorgraph build` shows instead."""
+    shapes = load_shapes()
+    for rule, message in shapes.subject_objects(SH.message):
+        assert not YAML_WORDS.search(str(message)), (rule, str(message))
+    annotated = dict(shapes.subject_objects(AGS.annotationMessage))
+    assert annotated
+    for rule, yaml_message in annotated.items():
+        assert (rule, SH.message, None) in shapes, rule
+        assert YAML_WORDS.search(str(yaml_message)), (rule, str(yaml_message))
+    date = str(annotated[AGS.EventDateShape])
+    assert "`date_earliest`" in date and "`date_note`" in date
+
+
+def test_in_annotation_terms_fills_the_placeholders_as_pyshacl_does() -> None:
+    report = validate(case_data("edge-backed-by-event", "violating"))
+    ((before,), (after,)) = report.results, in_annotation_terms(report).results
+    alice, ruritania = str(ID["actor/alice"]), str(ID["actor/ruritania"])
+    assert f"{alice} ag:accused {ruritania}" in before.message
+    assert "remove the edge, and add the event (with ag:agent and ag:target)" in before.message
+    assert f"{alice} ag:accused {ruritania}" in after.message
+    assert "add the event to the article's annotation and rebuild" in after.message
+    assert "{" not in after.message
+    assert replace(after, message=before.message) == before  # only the message changes
+    assert after.message in in_annotation_terms(report).text
 
 
 def test_sparql_messages_name_the_edge() -> None:
