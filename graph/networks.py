@@ -112,8 +112,9 @@ BETWEENNESS_SEED = 0
 SHORT_LABEL_WIDTH = 32
 
 #: How an edge's dates are known: every event to the day (``exact``); some event only by bounds
-#: (a month, a year, a range, "before …") or not at all, while another has a date (``bounded``);
-#: no event has a date (``undated``).
+#: (a month, a year, a range, "before …") or not at all, and a bound holds for them all on at least
+#: one side (``bounded``); no bound holds on either side — no event has a date, or one is known
+#: only as "before X" and another only as "after Y" (``undated``).
 Dating = Literal["exact", "bounded", "undated"]
 
 
@@ -1308,11 +1309,13 @@ def _bounds(events: Sequence[Event]) -> tuple[str | None, str | None, Dating]:
     (None, '2018-03-29', 'bounded')
     >>> _bounds([Event("ex:e1")])
     (None, None, 'undated')
+    >>> _bounds([Event("ex:e1", latest="2018-03-29"), Event("ex:e2", earliest="2016-01-01")])
+    (None, None, 'undated')
     """
     lows: list[str] = []
     highs: list[str] = []
     open_low = open_high = False
-    exact, dated = bool(events), False
+    exact = bool(events)
     for e in events:
         lo, hi = e.earliest, e.latest
         if lo is None:
@@ -1323,11 +1326,11 @@ def _bounds(events: Sequence[Event]) -> tuple[str | None, str | None, Dating]:
             open_high = True
         else:
             highs.append(hi)
-        dated = dated or lo is not None or hi is not None
         exact = exact and lo is not None and lo == hi
-    dating: Dating = "exact" if exact else "bounded" if dated else "undated"
     earliest = None if open_low or not lows else min(lows)
     latest = None if open_high or not highs else max(highs)
+    bounded = earliest is not None or latest is not None
+    dating: Dating = "exact" if exact else "bounded" if bounded else "undated"
     return earliest, latest, dating
 
 

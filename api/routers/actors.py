@@ -165,7 +165,9 @@ class EgoEdge(BaseModel):
     dating: Dating = Field(
         description="How the dates are known: `exact` (every event to the day: `first`/`last` "
         "are days), `bounded` (some event only as a month, a year, a range or 'before …': "
-        "`earliest`/`latest` are bounds, not days), `undated` (no event has a date)."
+        "`earliest`/`latest` are bounds, not days, at least one given), `undated` (no bound "
+        "holds on either side: no event has a date, or one has only an upper and another only a "
+        "lower bound)."
     )
     events: list[str] = Field(
         description="The IRIs of those events: `GET /events/{iri}` gives each with its date, "

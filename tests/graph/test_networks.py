@@ -446,10 +446,10 @@ def _bounds_of(store: Store, events: list[str]) -> tuple[str | None, str | None,
     spans = [_dates(store, e) for e in events]
     lows, highs = [lo for lo, _ in spans], [hi for _, hi in spans]
     exact = all(lo is not None and lo == hi for lo, hi in spans)
-    dated = any(lo is not None or hi is not None for lo, hi in spans)
     earliest = None if None in lows else min(x for x in lows if x is not None)
     latest = None if None in highs else max(x for x in highs if x is not None)
-    return earliest, latest, "exact" if exact else "bounded" if dated else "undated"
+    bounded = earliest is not None or latest is not None
+    return earliest, latest, "exact" if exact else "bounded" if bounded else "undated"
 
 
 @pytest.mark.parametrize(("actor", "radius"), EGOS)
@@ -463,6 +463,8 @@ def test_edge_dates_are_exact_days_or_bounds(
             assert (e["first"], e["last"]) == (earliest, latest)
         else:
             assert e["first"] is None and e["last"] is None
+        # "bounded" promises a bound the visualiser can draw; "undated" promises none.
+        assert (e["dating"] == "undated") == (e["earliest"] is None and e["latest"] is None)
 
 
 def test_edges_known_only_by_bounds_say_so(net: ActorNetwork, store: Store) -> None:
