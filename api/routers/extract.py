@@ -45,10 +45,15 @@ EXAMPLE_ARTICLE = (
 
 async def article_text(request: Request) -> str:
     """The request body as text: ``text/plain``, UTF-8, within the size and length limits."""
-    media = parse_content_type(request.headers.get("content-type")).media_type
+    content_type = parse_content_type(request.headers.get("content-type"))
+    media = content_type.media_type
     if media != "text/plain":
         raise UnsupportedMediaType(
             f"send the article as text/plain (UTF-8), not {media or 'no Content-Type'}"
+        )
+    if not content_type.utf8:
+        raise UnsupportedMediaType(
+            f"send the article as UTF-8 (text/plain; charset=utf-8), not {content_type.charset}"
         )
     settings = request.app.state.runtime.settings
     cap = settings.max_article_chars
@@ -92,7 +97,9 @@ async def article_text(request: Request) -> str:
             "description": "Over a limit (`limit` names its setting): bytes, characters, or the "
             "time or memory reading it may take."
         },
-        415: {"description": "The body is not text/plain."},
+        415: {
+            "description": "The body is not text/plain, or declared in a charset other than UTF-8."
+        },
         **JOB_ERRORS,
     },
     openapi_extra={

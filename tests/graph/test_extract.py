@@ -368,6 +368,17 @@ def test_post_extract_errors_are_problem_json(client: TestClient) -> None:
         headers={"Content-Type": "text/plain", "Accept": "image/png"},
     )
     assert refused.status_code == 406
+    # a declared charset other than UTF-8 is refused, as /validate refuses it, even when the
+    # bytes would read as UTF-8: the client meant something else by them
+    latin = client.post(
+        "/extract",
+        content=b"Iran met China.",
+        headers={"Content-Type": "text/plain; charset=latin-1"},
+    )
+    assert latin.status_code == 415
+    assert "UTF-8" in latin.json()["detail"] and "latin-1" in latin.json()["detail"]
+    utf8 = {"Content-Type": 'text/plain; charset="UTF-8"'}
+    assert client.post("/extract", content=ARTICLE, headers=utf8).status_code == 200
     limit = client.app.state.runtime.settings.max_payload_bytes  # type: ignore[attr-defined]
 
     def streamed() -> Iterator[bytes]:  # no Content-Length: refused while it arrives
