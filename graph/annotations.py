@@ -22,6 +22,7 @@ from graph.errors import InvalidInput
 
 __all__ = [
     "ACTOR_KINDS",
+    "DATE_BASES",
     "EVENT_TYPES",
     "ActorKind",
     "ActorSpec",
@@ -64,14 +65,23 @@ EventType = Literal[
     "Invitation",
     "Rejection",
     "Request",
+    "Demand",
     "Support",
     "Cooperation",
     "AidProvision",
+    "Concession",
+    "Investigation",
     "Sanction",
     "Threat",
+    "Mobilisation",
+    "Coercion",
+    "ArmedAction",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 MODALITIES = ("negated", "hypothetical", "future", "historical")
+#: What a date rests on (ag:DateBasis), from the most direct to the least; see seeds/README.md.
+DateBasisName = Literal["stated", "relative", "context", "publication", "external"]
+DATE_BASES: tuple[str, ...] = get_args(DateBasisName)
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -251,13 +261,35 @@ class MembershipSpec(_Spec):
     role: str = Field(min_length=1)
     quote: str = Field(min_length=1)
     occurrence: int | None = Field(default=None, ge=1)
+    since: Any = Field(default=None, alias="from")
+    until: Any = None
+    date_basis: DateBasisName | None = None
+    date_note: str | None = None
     note: str | None = None
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _check_date(cls, value: Any) -> Any:
+        if value is not None:
+            parse_date(value)
+        return value
+
+    @property
+    def begins(self) -> dt.date | None:
+        """The first day of the membership (``from``), if the article gives it."""
+        return parse_date(self.since).earliest if self.since is not None else None
+
+    @property
+    def ends(self) -> dt.date | None:
+        """The last day of the membership (``until``), if the article gives it."""
+        return parse_date(self.until).latest if self.until is not None else None
 
 
 class ClaimSpec(_Spec):
     id: Id
     text: str = Field(min_length=1)
     about: IdList = []
+    condition: str | None = Field(default=None, min_length=1)
     note: str | None = None
 
 
@@ -270,11 +302,13 @@ class EventSpec(_Spec):
     participants: IdList = []
     addressee: IdList = []
     host: Id | None = None
+    mediators: IdList = []
     place: Id | None = None
     date: Any = None
     date_earliest: Day | None = None
     date_latest: Day | None = None
     date_inferred: bool = False
+    date_basis: DateBasisName | None = None
     date_note: str | None = None
     quote: str = Field(min_length=1)
     occurrence: int | None = Field(default=None, ge=1)
@@ -296,6 +330,11 @@ class EventSpec(_Spec):
         return value
 
     @property
+    def inferred(self) -> bool:
+        """Whether the date was worked out rather than printed: from ``date_basis`` if given."""
+        return self.date_basis != "stated" if self.date_basis else self.date_inferred
+
+    @property
     def span(self) -> DateSpan:
         """The event's date: the ``date`` field, narrowed by any explicit bounds."""
         if self.date is not None:
@@ -308,7 +347,7 @@ class EventSpec(_Spec):
         for name in ("on_behalf_of", "host", "reported_via"):
             if (value := getattr(self, name)) is not None:
                 yield name, value
-        for name in ("targets", "participants", "addressee"):
+        for name in ("targets", "participants", "addressee", "mediators"):
             for value in getattr(self, name):
                 yield name, value
 
@@ -528,6 +567,18 @@ def load_corpus(root: Path) -> Corpus:
         for m in f.memberships:
             actor(m.member, m.source, m.line, "member")
             actor(m.organisation, m.source, m.line, "organisation")
+            if m.begins and m.ends and m.begins > m.ends:
+                problems.append(
+                    Problem(m.source, m.line, f"from {m.begins} is after until {m.ends}")
+                )
+            if (m.since is not None or m.until is not None) and m.date_basis is None:
+                problems.append(
+                    Problem(
+                        m.source,
+                        m.line,
+                        "a membership with `from`/`until` needs `date_basis`: say what the dates rest on",
+                    )
+                )
         for c in f.claims:
             unique("claim", c.id, c.source, c.line)
             for a in c.about:
@@ -579,6 +630,14 @@ def load_corpus(root: Path) -> Corpus:
                         f"date_earliest {span.earliest} is after date_latest {span.latest}",
                     )
                 )
+            if e.date_basis == "stated" and e.date_inferred:
+                problems.append(
+                    Problem(
+                        e.source,
+                        e.line,
+                        "date_basis: stated contradicts date_inferred: true; drop date_inferred (it follows from date_basis)",
+                    )
+                )
             if e.type == "Denial" and not (e.denies_claim or e.responds_to):
                 problems.append(
                     Problem(
@@ -589,7 +648,16 @@ def load_corpus(root: Path) -> Corpus:
                 )
             if (
                 e.type in ("Meeting", "Conference", "PhoneCall")
-                and len({e.agent, *e.participants, *e.targets, *([e.host] if e.host else [])}) < 2
+                and len(
+                    {
+                        e.agent,
+                        *e.participants,
+                        *e.targets,
+                        *e.mediators,
+                        *([e.host] if e.host else []),
+                    }
+                )
+                < 2
             ):
                 problems.append(
                     Problem(

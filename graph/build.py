@@ -35,6 +35,7 @@ from graph.namespaces import (
     SCHEMA,
     SEM,
     SKOS,
+    TIME,
     WD,
     graph_iri,
 )
@@ -169,6 +170,28 @@ def _date(d: object) -> Literal:
     return Literal(str(d), datatype=XSD.date)
 
 
+_DATE_BASES = {
+    "stated": AG.DateStated,
+    "relative": AG.DateRelative,
+    "context": AG.DateContext,
+    "publication": AG.DatePublication,
+    "external": AG.DateExternal,
+}
+
+
+def _interval(g: Graph, ms: URIRef, begins: object, ends: object) -> None:
+    """``org:memberDuring`` an OWL-Time interval whose known ends carry ``time:inXSDDate``."""
+    during = URIRef(f"{ms}/during")
+    g.add((ms, ORG.memberDuring, during))
+    g.add((during, RDF.type, TIME.Interval))
+    for prop, name, day in ((TIME.hasBeginning, "beginning", begins), (TIME.hasEnd, "end", ends)):
+        if day is not None:
+            instant = URIRef(f"{during}/{name}")
+            g.add((during, prop, instant))
+            g.add((instant, RDF.type, TIME.Instant))
+            g.add((instant, TIME.inXSDDate, _date(day)))
+
+
 def _actor_triples(g: Graph, actor: ActorSpec) -> None:
     s = _actor_iri(actor.id)
     g.add((s, RDF.type, AG[actor.kind]))
@@ -181,7 +204,7 @@ def _actor_triples(g: Graph, actor: ActorSpec) -> None:
     if actor.notation:
         g.add((s, SKOS.notation, Literal(actor.notation)))
     if actor.wikidata:
-        g.add((s, SKOS.exactMatch, WD[actor.wikidata]))
+        g.add((s, SCHEMA.sameAs, WD[actor.wikidata]))
     if actor.kind == "Person" and not actor.anonymous:
         g.add((s, FOAF.name, Literal(actor.label)))
     if actor.anonymous:
@@ -244,7 +267,7 @@ def corpus_to_rdf(corpus: Corpus) -> SeedGraphs:
         if place.country:
             actors.add((p, AG.inCountry, _actor_iri(place.country)))
         if place.wikidata:
-            actors.add((p, SKOS.exactMatch, WD[place.wikidata]))
+            actors.add((p, SCHEMA.sameAs, WD[place.wikidata]))
     actors.add((SEED_ACTIVITY, RDF.type, AG.CurationActivity))
     actors.add(
         (SEED_ACTIVITY, RDFS.label, Literal("Curated annotation of the seed articles", lang="en"))
@@ -295,6 +318,12 @@ def corpus_to_rdf(corpus: Corpus) -> SeedGraphs:
             g.add((ms, AG.quote, Literal(match.exact)))
             if art.date_latest and not art.published_inferred:
                 g.add((ms, AG.attestedOn, _date(art.date_latest)))
+            if m.begins or m.ends:
+                _interval(g, ms, m.begins, m.ends)
+            if m.date_basis:
+                g.add((ms, AG.dateBasis, _DATE_BASES[m.date_basis]))
+            if m.date_note:
+                g.add((ms, AG.dateNote, Literal(m.date_note, lang="en")))
             g.add((ms, PROV.wasDerivedFrom, a))
             ev = ID[f"evidence/membership-{art.id}-{n}"]
             g.add((ms, AG.evidence, ev))
@@ -310,6 +339,8 @@ def corpus_to_rdf(corpus: Corpus) -> SeedGraphs:
             g.add((claim, RDFS.label, Literal(c.text, lang="en")))
             for about in c.about:
                 g.add((claim, SCHEMA.about, _actor_iri(about)))
+            if c.condition:
+                g.add((claim, AG.condition, Literal(c.condition, lang="en")))
             g.add((claim, PROV.wasDerivedFrom, a))
             if c.note:
                 g.add((claim, RDFS.comment, Literal(c.note, lang="en")))
@@ -346,6 +377,7 @@ def _event_triples(
         *e.targets,
         *e.participants,
         *e.addressee,
+        *e.mediators,
         *([e.host] if e.host else []),
     }
     for p in sorted(participants):
@@ -356,6 +388,8 @@ def _event_triples(
         g.add((s, AG.addressee, _actor_iri(t)))
     if e.host:
         g.add((s, AG.host, _actor_iri(e.host)))
+    for m in e.mediators:
+        g.add((s, AG.mediator, _actor_iri(m)))
     if e.on_behalf_of:
         g.add((s, AG.onBehalfOf, _actor_iri(e.on_behalf_of)))
     if e.place:
@@ -369,8 +403,10 @@ def _event_triples(
         if span.latest:
             g.add((s, SEM.hasLatestEndTimeStamp, _date(span.latest)))
     g.add((s, AG.datePrecision, Literal(span.precision)))
-    if e.date_inferred:
+    if e.inferred:
         g.add((s, AG.dateInferred, Literal(True)))
+    if e.date_basis:
+        g.add((s, AG.dateBasis, _DATE_BASES[e.date_basis]))
     if e.date_note:
         g.add((s, AG.dateNote, Literal(e.date_note, lang="en")))
     for c in e.claims:

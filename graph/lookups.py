@@ -599,7 +599,7 @@ def actor_profile(store: Store, actor: str, *, label: str, kind: str) -> ActorPr
         got = values.get(str(term))
         return sorted(got)[0] if got else None
 
-    wikidata = first(SKOS.exactMatch)
+    wikidata = first(SCHEMA.sameAs)
     memberships = []
     for row in store.query(canned("actor_memberships"), bindings={"actor": URIRef(actor)}).values():
         _a, ms, member, member_label, org, org_label, role, date, quote, article, title, file = row

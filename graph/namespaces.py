@@ -16,9 +16,9 @@ from rdflib.namespace import (
     PROV,
     RDF,
     RDFS,
-    SDO,
     SH,
     SKOS,
+    TIME,
     XSD,
     DefinedNamespace,
 )
@@ -33,14 +33,17 @@ __all__ = [
     "ORG",
     "OWL",
     "PLOVER",
+    "POLARITY",
     "PREFIXES",
     "PROV",
+    "QUAD",
     "RDF",
     "RDFS",
     "SCHEMA",
     "SEM",
     "SH",
     "SKOS",
+    "TIME",
     "WD",
     "XSD",
     "graph_iri",
@@ -85,6 +88,12 @@ class AG(DefinedNamespace):
     AidProvision: URIRef
     Sanction: URIRef
     Threat: URIRef
+    Demand: URIRef
+    Investigation: URIRef
+    Concession: URIRef
+    Mobilisation: URIRef
+    Coercion: URIRef
+    ArmedAction: URIRef
     # content, provenance
     Claim: URIRef
     NewsArticle: URIRef
@@ -97,12 +106,19 @@ class AG(DefinedNamespace):
     Hypothetical: URIRef
     Future: URIRef
     Historical: URIRef
+    DateBasis: URIRef
+    DateStated: URIRef
+    DateRelative: URIRef
+    DatePublication: URIRef
+    DateContext: URIRef
+    DateExternal: URIRef
     # event roles and links
     participant: URIRef
     agent: URIRef
     target: URIRef
     addressee: URIRef
     host: URIRef
+    mediator: URIRef
     onBehalfOf: URIRef
     makesClaim: URIRef
     deniesClaim: URIRef
@@ -131,6 +147,12 @@ class AG(DefinedNamespace):
     sanctioned: URIRef
     threatened: URIRef
     addressed: URIRef
+    demanded: URIRef
+    investigated: URIRef
+    concededTo: URIRef
+    mobilisedAgainst: URIRef
+    coerced: URIRef
+    attacked: URIRef
     # literals
     quote: URIRef
     confidence: URIRef
@@ -147,6 +169,10 @@ class AG(DefinedNamespace):
     attestedOn: URIRef
     cameoCode: URIRef
     goldsteinScale: URIRef
+    condition: URIRef
+    quadClass: URIRef
+    polarity: URIRef
+    dateBasis: URIRef
 
 
 ID = Namespace("https://w3id.org/actorgraph/id/")
@@ -155,7 +181,11 @@ PLOVER = Namespace("https://w3id.org/actorgraph/codes/plover/")
 SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
 OA = Namespace("http://www.w3.org/ns/oa#")
 WD = Namespace("http://www.wikidata.org/entity/")
-SCHEMA = SDO  # schema.org (https form, as rdflib ships it)
+QUAD = Namespace("https://w3id.org/actorgraph/codes/quad/")
+POLARITY = Namespace("https://w3id.org/actorgraph/codes/polarity/")
+#: schema.org in its http form, as Wikidata and the schema.org RDF releases use it (rdflib's SDO is
+#: the https form, which would make our terms differ from Wikidata's).
+SCHEMA = Namespace("http://schema.org/")
 
 #: Prefixes bound on every serializer and passed to every query, so output never depends on
 #: library defaults (RDFLib/rdflib#2103).
@@ -169,6 +199,9 @@ PREFIXES: dict[str, str] = {
     "place": str(ID) + "place/",
     "cameo": str(CAMEO),
     "plover": str(PLOVER),
+    "quad": str(QUAD),
+    "polarity": str(POLARITY),
+    "time": str(TIME),
     "sem": str(SEM),
     "oa": str(OA),
     "prov": str(PROV),

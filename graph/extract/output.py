@@ -124,7 +124,8 @@ def to_annotation(extraction: Extraction) -> tuple[AnnotationFile, dict[str, Act
                 addressee=c.addressee,
                 host=c.host,
                 date_latest=latest,
-                date_inferred=True,
+                # bounded by the article's date, or by the day of extraction when that is unknown
+                date_basis="publication" if extraction.published else "external",
                 date_note=note,
                 quote=quote,
                 occurrence=_occurrence(extraction.text, quote, c.sentence_start),

@@ -307,3 +307,82 @@ def test_the_stored_graph_conforms_as_stored(store: Store) -> None:
             data.add(t)
     report = validate(data)
     assert report.conforms, report.text
+
+
+# ---------------------------------------------------------------------------- issue 11: codes, dates
+
+
+def test_every_event_has_a_date_basis(store: Store) -> None:
+    missing = rows(
+        store,
+        "SELECT ?e WHERE { ?e a/rdfs:subClassOf* ag:PoliticalEvent "
+        "FILTER NOT EXISTS { ?e ag:dateBasis ?b } }",
+    )
+    assert missing == []
+    bases = rows(
+        store,
+        "SELECT ?n (COUNT(?e) AS ?c) WHERE { ?e a/rdfs:subClassOf* ag:PoliticalEvent ; "
+        "ag:dateBasis ?b . ?b skos:notation ?n } GROUP BY ?n",
+    )
+    assert {r["n"] for r in bases} >= {"stated", "relative", "context", "publication", "external"}
+
+
+def test_date_inferred_follows_the_date_basis(store: Store) -> None:
+    wrong = rows(
+        store,
+        "SELECT ?e WHERE { ?e a/rdfs:subClassOf* ag:PoliticalEvent ; ag:dateBasis ?b . "
+        "OPTIONAL { ?e ag:dateInferred ?i } "
+        "FILTER ((?b = ag:DateStated) = COALESCE(?i, false)) }",
+    )
+    assert wrong == []
+
+
+def test_every_event_has_one_quad_class_from_its_code(store: Store) -> None:
+    query = (PROJECT_ROOT / "graph" / "queries" / "event_quad_classes.rq").read_text()
+    found = rows(store, query)
+    events = rows(store, "SELECT ?e WHERE { ?e a/rdfs:subClassOf* ag:PoliticalEvent }")
+    assert sorted(r["event"] for r in found) == sorted(r["e"] for r in events)
+    assert {r["polarityNotation"] for r in found} == {"cooperative", "hostile"}
+    assert {r["quadNotation"] for r in found} == {"1", "2", "3", "4"}
+
+
+def test_event_code_agrees_with_its_class_in_quad_class(store: Store) -> None:
+    """An event's code lies in the quad class of its class's default code (no ag:Cooperation,
+    which is material, carrying a verbal 05x code)."""
+    wrong = rows(
+        store,
+        "SELECT ?e ?code WHERE { ?e a ?cls ; ag:eventType ?code . ?cls ag:cameoCode ?default . "
+        "?code ag:quadClass ?q . ?d skos:notation ?default ; skos:inScheme cameo: ; "
+        "ag:quadClass ?dq . FILTER (?q != ?dq) }",
+    )
+    assert wrong == []
+
+
+def test_a_conditional_accusation_gives_its_edge(store: Store) -> None:
+    """Tillerson accused Russia, conditionally: the condition is on the claim, the act happened."""
+    tillerson, russia = ID["actor/rex-tillerson"], ID["actor/russia"]
+    (count,) = rows(
+        store, f"SELECT (COUNT(*) AS ?n) WHERE {{ <{tillerson}> ag:accused <{russia}> }}"
+    )
+    assert count["n"] == "1"
+    event = ID["event/a003-tillerson-accuses-russia-arms-violation"]
+    (row,) = rows(
+        store,
+        f"SELECT ?m ?cond WHERE {{ <{event}> ag:makesClaim ?c . ?c ag:condition ?cond . "
+        f"OPTIONAL {{ <{event}> ag:modality ?m }} }}",
+    )
+    assert "to the extent" in row["cond"]
+    assert "m" not in row
+
+
+def test_dated_memberships_have_an_owl_time_interval(store: Store) -> None:
+    found = rows(
+        store,
+        "SELECT ?who ?begins ?ends WHERE { ?ms org:member ?who ; org:memberDuring ?i ; "
+        "ag:dateBasis ?b . ?i a time:Interval . "
+        "OPTIONAL { ?i time:hasBeginning/time:inXSDDate ?begins } "
+        "OPTIONAL { ?i time:hasEnd/time:inXSDDate ?ends } }",
+    )
+    by_actor = {r["who"]: r for r in found}
+    assert by_actor[str(ID["actor/barack-obama"])]["ends"] == "2017-01-20"
+    assert by_actor[str(ID["actor/donald-trump"])]["begins"] == "2017-01-20"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
@@ -26,7 +27,7 @@ AG_NS = str(AG._NS)
 PLOVER_EXT = "https://w3id.org/actorgraph/codes/plover-ext/"
 
 # Plain namespaces: rdflib's SDO and XSD warn when pytest's doctest collector probes them.
-SDO = Namespace("https://schema.org/")
+SDO = Namespace("http://schema.org/")  # the http form, as Wikidata uses it
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 
 AG_TERMS = sorted(AG.__annotations__)
@@ -49,6 +50,12 @@ EVENT_TYPES: dict[str, tuple[str, str, str]] = {
     "AidProvision": ("070", "providedAidTo", "AidProvision"),
     "Sanction": ("160", "sanctioned", "Sanction"),
     "Threat": ("130", "threatened", "Threat"),
+    "Demand": ("100", "demanded", "Demand"),
+    "Investigation": ("090", "investigated", "Investigation"),
+    "Concession": ("080", "concededTo", "Concession"),
+    "Mobilisation": ("150", "mobilisedAgainst", "Mobilisation"),
+    "Coercion": ("170", "coerced", "Coercion"),
+    "ArmedAction": ("190", "attacked", "ArmedAction"),
 }
 ABSTRACT_EVENT_CLASSES = ("PoliticalEvent", "SpeechAct")
 
@@ -60,6 +67,7 @@ FINER_CODES = [
     "057", "060", "061", "062", "064", "070", "071", "072", "073", "074", "110", "111",
     "112", "1121", "1123", "1125", "114", "120", "122", "125", "128", "130", "138", "160",
     "161", "162", "1621", "1622", "163", "164",
+    "0871", "1032", "1042", "154", "1711", "1722", "180", "183", "192", "193",
 ]
 # fmt: on
 
@@ -74,6 +82,11 @@ PLOVER_CATEGORIES = [
     "SANCTION",
     "THREATEN",
     "AGREE",
+    "CONCEDE",
+    "RETREAT",
+    "MOBILIZE",
+    "COERCE",
+    "ASSAULT",
 ]
 
 # shared/DATA-MODEL.md section 2.3 (and the ontology brief): subclass -> required superclasses
@@ -104,6 +117,7 @@ CLASS_ALIGNMENT: list[tuple[URIRef, URIRef]] = [
     (AG.Place, SDO.Place),
     (AG.PoliticalEvent, SEM.Event),
     (AG.PoliticalEvent, SDO.Event),
+    (AG.PoliticalEvent, PROV.Entity),
     (AG.Conference, AG.Meeting),
     (AG.PhoneCall, AG.Meeting),
     (AG.SpeechAct, AG.PoliticalEvent),
@@ -119,14 +133,26 @@ CLASS_ALIGNMENT: list[tuple[URIRef, URIRef]] = [
     (AG.ExtractionRun, PROV.Activity),
     (AG.Batch, PROV.Entity),
     (AG.Modality, SKOS.Concept),
+    (AG.DateBasis, SKOS.Concept),
+    (AG.Demand, AG.SpeechAct),
 ]
 # fmt: off
 SPEECH_ACTS = [
     "Statement", "Accusation", "Criticism", "Denial", "CooperationOffer",
-    "Invitation", "Rejection", "Request", "Support", "Threat",
+    "Invitation", "Rejection", "Request", "Support", "Threat", "Demand",
 ]
 # fmt: on
-MATERIAL_EVENTS = ("Meeting", "Cooperation", "AidProvision", "Sanction")
+MATERIAL_EVENTS = (
+    "Meeting",
+    "Cooperation",
+    "AidProvision",
+    "Sanction",
+    "Investigation",
+    "Concession",
+    "Mobilisation",
+    "Coercion",
+    "ArmedAction",
+)
 
 PROPERTY_ALIGNMENT: list[tuple[URIRef, URIRef]] = [
     (AG.participant, SEM.hasActor),
@@ -134,6 +160,7 @@ PROPERTY_ALIGNMENT: list[tuple[URIRef, URIRef]] = [
     (AG.target, AG.participant),
     (AG.addressee, AG.participant),
     (AG.host, AG.participant),
+    (AG.mediator, AG.participant),
     (AG.eventType, SEM.eventType),
 ]
 
@@ -158,6 +185,10 @@ RANGES: dict[str, URIRef] = {
     "eventType": SKOS.Concept,
     "modality": AG.Modality,
     "interactedWith": AG.Actor,
+    "condition": RDF.langString,
+    "quadClass": SKOS.Concept,
+    "polarity": SKOS.Concept,
+    "dateBasis": AG.DateBasis,
 }
 
 OWL_KINDS = {
@@ -267,7 +298,7 @@ def test_no_undeclared_ag_term_is_used(path: Path) -> None:
 @pytest.mark.parametrize("name", AG_TERMS)
 def test_term_has_one_owl_kind(onto: Graph, name: str) -> None:
     kinds = set(onto.objects(_ag(name), RDF.type)) & OWL_KINDS
-    if (_ag(name), RDF.type, AG.Modality) in onto:
+    if {(_ag(name), RDF.type, AG.Modality), (_ag(name), RDF.type, AG.DateBasis)} & set(onto):
         assert kinds == {OWL.NamedIndividual}
     else:
         assert len(kinds) == 1, f"ag:{name} is typed {sorted(map(str, kinds))}"
@@ -525,3 +556,114 @@ def test_every_concept_is_in_a_scheme(codes: Graph) -> None:
     for concept in codes.subjects(RDF.type, SKOS.Concept):
         in_schemes = set(codes.objects(concept, SKOS.inScheme))
         assert in_schemes and in_schemes <= schemes, concept
+
+
+def test_date_bases(onto: Graph) -> None:
+    individuals = set(onto.subjects(RDF.type, AG.DateBasis))
+    assert individuals == {
+        AG.DateStated,
+        AG.DateRelative,
+        AG.DateContext,
+        AG.DatePublication,
+        AG.DateExternal,
+    }
+    notations = {str(onto.value(i, SKOS.notation)) for i in individuals}
+    assert notations == {"stated", "relative", "context", "publication", "external"}
+
+
+def test_disjoint_classes_include_places(onto: Graph) -> None:
+    lists = [
+        set(Collection(onto, m))
+        for d in onto.subjects(RDF.type, OWL.AllDisjointClasses)
+        for m in onto.objects(d, OWL.members)
+    ]
+    assert {AG.Actor, AG.Place, AG.PoliticalEvent, AG.Claim, AG.NewsArticle, AG.Evidence} in lists
+    assert (AG.Actor, OWL.disjointWith, SKOS.Concept) in onto
+    assert (AG.Place, OWL.disjointWith, SKOS.Concept) in onto
+
+
+# --- quad classes and polarity ------------------------------------------------------------------
+
+QUAD = Namespace("https://w3id.org/actorgraph/codes/quad/")
+POLARITY = Namespace("https://w3id.org/actorgraph/codes/polarity/")
+
+
+def _root_quad(code: str) -> URIRef:
+    """GDELT's QuadClass of a CAMEO code, from its two-digit root."""
+    root = int(code[:2])
+    return QUAD["1" if root <= 5 else "2" if root <= 8 else "3" if root <= 13 else "4"]
+
+
+def test_quad_classes_and_their_polarity(codes: Graph) -> None:
+    scheme = URIRef(str(QUAD))
+    assert (scheme, RDF.type, SKOS.ConceptScheme) in codes
+    expected = {"1": "cooperative", "2": "cooperative", "3": "hostile", "4": "hostile"}
+    for n, polarity in expected.items():
+        quad = QUAD[n]
+        assert (quad, SKOS.inScheme, scheme) in codes
+        assert list(codes.objects(quad, SKOS.notation)) == [Literal(n)]
+        assert len(_en_literals(codes, quad, SKOS.prefLabel)) == 1
+        assert list(codes.objects(quad, AG.polarity)) == [POLARITY[polarity]]
+        assert (POLARITY[polarity], SKOS.notation, Literal(polarity)) in codes
+
+
+def test_every_cameo_code_has_exactly_one_quad_class_that_of_its_root(codes: Graph) -> None:
+    concepts = _cameo_concepts(codes)
+    assert len(concepts) > 300
+    for concept in concepts:
+        code = str(concept)[len(str(CAMEO)) :]
+        assert list(codes.objects(concept, AG.quadClass)) == [_root_quad(code)], code
+
+
+def test_quad_class_is_not_text_in_notes(codes: Graph) -> None:
+    for note in codes.objects(None, SKOS.note):
+        assert "Quad" not in str(note), note
+
+
+@pytest.mark.parametrize(
+    ("category", "quad"),
+    [
+        ("AGREE", "1"),
+        ("CONSULT", "1"),
+        ("SUPPORT", "1"),
+        ("CONCEDE", "1"),
+        ("COOPERATE", "2"),
+        ("AID", "2"),
+        ("RETREAT", "2"),
+        ("REQUEST", "3"),
+        ("ACCUSE", "3"),
+        ("REJECT", "3"),
+        ("THREATEN", "3"),
+        ("PROTEST", "4"),
+        ("SANCTION", "4"),
+        ("MOBILIZE", "4"),
+        ("COERCE", "4"),
+        ("ASSAULT", "4"),
+    ],
+)
+def test_plover_category_quad_class(codes: Graph, category: str, quad: str) -> None:
+    assert list(codes.objects(PLOVER[category], AG.quadClass)) == [QUAD[quad]]
+
+
+@pytest.mark.parametrize(
+    ("name", "quad"),
+    [
+        ("Request", "1"),
+        ("Support", "1"),
+        ("Denial", "1"),
+        ("Cooperation", "2"),
+        ("AidProvision", "2"),
+        ("Concession", "2"),
+        ("Demand", "3"),
+        ("Investigation", "3"),
+        ("Accusation", "3"),
+        ("Threat", "3"),
+        ("Sanction", "4"),
+        ("Mobilisation", "4"),
+        ("Coercion", "4"),
+        ("ArmedAction", "4"),
+    ],
+)
+def test_event_class_default_code_quad(onto: Graph, codes: Graph, name: str, quad: str) -> None:
+    (code,) = onto.objects(_ag(name), AG.cameoCode)
+    assert list(codes.objects(CAMEO[str(code)], AG.quadClass)) == [QUAD[quad]]
