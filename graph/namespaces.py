@@ -114,6 +114,7 @@ class AG(DefinedNamespace):
     modality: URIRef
     inCountry: URIRef
     shortcutProperty: URIRef
+    suppressesEdges: URIRef
     # derived actor-to-actor edges
     interactedWith: URIRef
     metWith: URIRef
