@@ -189,7 +189,7 @@ def event(
         g.add((e, AG.target, t))
     for p in {*((agent,) if agent else ()), *targets, *others}:
         g.add((e, AG.participant, p))
-    g.add((e, SEM.hasTimeStamp, date or Literal("2017-03-01", datatype=XSD.date)))
+    g.add((e, SEM.hasTimeStamp, date or Literal("2017-02-01", datatype=XSD.date)))
     g.add((e, AG.datePrecision, Literal("day")))
     g.add((e, AG.quote, Literal(f"quote of {name}")))
     g.add((e, AG.evidence, ev))
@@ -335,9 +335,9 @@ def test_a_batch_is_not_blamed_for_what_was_wrong_before(store: Store, seeds: Se
         g = Graph()
         g.add((broken, RDFS.comment, Literal("touched")))
         assert assert_same_as_full(store, as_batch(g)) == []
-        g.add((broken, RDF.type, AG.State))  # a second kind: new at that node
+        g.add((broken, RDF.type, AG.State))  # a second kind: new at that node (and disjoint)
         results = assert_same_as_full(store, as_batch(g))
-        assert [r.source_shape for r in results] == ["ags:ActorShape-kind"]
+        assert [r.source_shape for r in results] == ["ags:ActorShape-kind", "ags:InstanceShape"]
     finally:
         store.drop_graphs([junk])
 
@@ -420,7 +420,15 @@ def test_commits_and_retractions_over_several_batches(own_store: Store, seeds: S
     assert info1.derived_edges == 2  # metWith both ways
 
     second = Graph()
-    event(second, "follow-up", AG.Statement, "010", agent=founder, article=seeds.article)
+    event(
+        second,
+        "follow-up",
+        AG.Statement,
+        "010",
+        agent=founder,
+        targets=(seeds.states[0],),
+        article=seeds.article,
+    )
     second.add((e1, AG.participant, seeds.states[1]))  # and a change to the first batch's event
     b2 = as_batch(second)
     assert_same_as_full(store, b2)
@@ -483,7 +491,15 @@ def test_retraction_keeps_edges_that_other_events_support(store: Store, seeds: S
 
 def test_registry_records_who_when_and_counts(store: Store, seeds: Seeds) -> None:
     g = Graph()
-    event(g, "recorded", AG.Statement, "010", agent=seeds.person, article=seeds.article)
+    event(
+        g,
+        "recorded",
+        AG.Statement,
+        "010",
+        agent=seeds.person,
+        targets=(seeds.states[0],),
+        article=seeds.article,
+    )
     now = dt.datetime(2026, 11, 22, 15, 30, 12, 300000, tzinfo=dt.UTC)  # the store drops 0s
     info = commit_batch(
         store, as_batch(g), steward=STEWARD, source="https://example.org/x", comment="c", now=now
