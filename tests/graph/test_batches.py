@@ -39,7 +39,7 @@ from graph.batches import (
 )
 from graph.build import ACTORS_GRAPH, EDGES_GRAPH, derive_edges, seed_graphs_in
 from graph.errors import Conflict, InvalidInput, NotFound, RetractionRefused, ValidationFailed
-from graph.namespaces import AG, CAMEO, ID, OA, PROV, RDF, RDFS, SCHEMA, SEM
+from graph.namespaces import AG, CAMEO, ID, OA, PROV, RDF, RDFS, SCHEMA, SEM, SKOS
 from graph.settings import PROJECT_ROOT
 from graph.store import RDFFormat, Store, Triple
 from graph.validate import Result, load_ontology, validate
@@ -323,6 +323,51 @@ def test_negating_an_existing_meeting_unbacks_its_edges(store: Store, seeds: See
     results = assert_same_as_full(store, as_batch(g))
     a, b = seeds.meeting_actors
     assert any(r.focus_node == str(a) and r.value == str(b) for r in results)
+
+
+def test_a_future_mark_on_an_existing_meeting_unbacks_its_edges(store: Store, seeds: Seeds) -> None:
+    """Future suppresses edges as Negated does (ag:suppressesEdges, read from the ontology)."""
+    g = Graph()
+    g.add((seeds.meeting, AG.modality, AG.Future))
+    results = assert_same_as_full(store, as_batch(g))
+    a, b = seeds.meeting_actors
+    assert any(r.focus_node == str(a) and r.value == str(b) for r in results)
+
+
+def test_the_issue_11_rules_are_validated_incrementally_as_in_full(
+    store: Store, seeds: Seeds
+) -> None:
+    """A new event with another event's evidence, a code outside its class's category and a date
+    after its article; and a Wikidata item that another actor of the store holds (both actors
+    are reported, as full validation reports them)."""
+    g = Graph()
+    other_evidence = next(iter(store.match(seeds.accusation, AG.evidence, None)))[2]
+    e = event(g, "misfit", AG.Accusation, "051", agent=seeds.person, article=seeds.article,
+              targets=(seeds.states[0],), date=Literal("2030-01-01", datatype=XSD.date))  # fmt: skip
+    g.add((e, AG.evidence, other_evidence))
+    results = assert_same_as_full(store, as_batch(g))
+    found = {(r.focus_node, r.source_shape, r.result_path) for r in results}
+    assert {
+        (str(e), "ags:EventShape", "ag:eventType"),
+        (str(e), "ags:EventShape", "sem:hasTimeStamp"),
+        (str(e), "ags:SourcedShape", "ag:evidence"),
+    } <= found
+    holder, qid = next(
+        (s, o) for s, _, o, _ in store.match(None, SKOS.exactMatch, None) if s != seeds.states[1]
+    )
+    g = Graph()
+    g.add((seeds.states[1], SKOS.exactMatch, qid))
+    results = assert_same_as_full(store, as_batch(g))
+    assert {str(holder), str(seeds.states[1])} <= {r.focus_node for r in results}
+
+
+def test_a_change_to_an_article_reaches_its_events(store: Store, seeds: Seeds) -> None:
+    """ags:reads (prov:wasDerivedFrom schema:datePublished): a second, earlier publication date
+    of an article puts its events dated after it in the report, two nodes away."""
+    g = Graph()
+    g.add((seeds.article, SCHEMA.datePublished, Literal("2000-01-01", datatype=XSD.date)))
+    results = assert_same_as_full(store, as_batch(g))
+    assert any(r.source_shape == "ags:EventShape" for r in results)
 
 
 def test_a_batch_is_not_blamed_for_what_was_wrong_before(store: Store, seeds: Seeds) -> None:
