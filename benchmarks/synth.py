@@ -16,8 +16,8 @@ in the store). What makes it realistic for benchmarks:
   top hub; a quarter of the draws go to an actor not drawn yet while there are any, so that almost
   every actor of the registry takes part in something, most of them in one or two events.
 * **Every event type** of the ontology, with agent, targets, participants, addressee, host, place,
-  ``onBehalfOf``, dates of every precision (day, month, year, bounds), a modality on a few (negated
-  and hypothetical events derive no edge), a ~100-character quote anchored in the article's text
+  ``onBehalfOf``, dates of every precision (day, month, year, bounds), a modality on a few (negated,
+  hypothetical and future events derive no edge), a ~100-character quote anchored in the article's text
   with character offsets, prefix and suffix; accusations make claims, and denials answer earlier
   accusations (``ag:respondsTo``) and deny their claims (``ag:deniesClaim``).
 * **Articles** as ``ag:NewsArticle`` with publisher, date (in order, 2014 to 2024), ``ag:sourceFile``
@@ -696,7 +696,7 @@ class _Generator:
         if etype == "Denial":
             accusation = self.accusations[-rng.randint(1, min(300, len(self.accusations)))]
             agent = accusation.target
-            speakers = self.members.get(agent, [])
+            speakers = [m for m in self.members.get(agent, []) if m != accusation.agent]
             if speakers and rng.random() < 0.3:
                 agent = rng.choice(speakers)
             if agent != accusation.agent:
@@ -719,11 +719,9 @@ class _Generator:
                     host = agent
                 if rng.random() < 0.5:
                     place = self._place()
-            elif etype != "Statement" or rng.random() < 0.6:
+            else:  # every directed event has a target (shapes: ags:DirectedEventHasTarget)
                 for _ in range(1 if rng.random() < 0.85 else 2):
                     targets.append(self._draw("players", [agent, *targets]))
-            elif rng.random() < 0.1:
-                place = self._place()
         if etype in SPEECH_ACTS and rng.random() < 0.25:
             addressees.append(self._draw("outlets", [agent]))
         if etype == "Accusation" or (etype == "Statement" and rng.random() < 0.2):
@@ -838,6 +836,8 @@ class _Generator:
         elif roll < 0.96:
             lo, hi = dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
             precision, text = "year", str(day.year)
+        if roll < 0.96:  # an article reports what happened before it was published
+            hi = min(hi, published)
         else:
             lo, hi = day - dt.timedelta(days=rng.randint(1, 60)), day
             precision, text = "bounded", f"{lo}/{hi}"

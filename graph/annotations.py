@@ -303,6 +303,7 @@ class EventSpec(_Spec):
     addressee: IdList = []
     host: Id | None = None
     mediators: IdList = []
+    target_unnamed: bool = False
     place: Id | None = None
     date: Any = None
     date_earliest: Day | None = None
@@ -672,6 +673,15 @@ def load_corpus(root: Path) -> Corpus:
                         e.source,
                         e.line,
                         f"{e.agent!r} is both the agent and a target of this {e.type}",
+                    )
+                )
+            if e.target_unnamed and e.targets:
+                problems.append(
+                    Problem(
+                        e.source,
+                        e.line,
+                        "`target_unnamed: true` says the text names no target, yet `targets` "
+                        "names some: keep one of the two",
                     )
                 )
     if problems:

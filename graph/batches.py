@@ -157,6 +157,19 @@ KNOWN_SPARQL_CONSTRAINTS = frozenset(
         "AddressedBackedBySpeechAct",
         "InteractedWithNotAsserted",
         "MemberOfBackedByMembership",
+        # these read the focus node's own triples, the types of its values and the ontology
+        "DeclaredTerms",
+        "ActorLinkedOnlyThroughEvents",
+        "WikidataLinkWellFormed",
+        "OneWikidataLink",
+        "EventTypeInClassCategory",
+        "DirectedEventHasTarget",
+        "DisjointClasses",
+        "WikidataLinkUnique",  # ... and the other nodes with its value (ags:readsSharedValues)
+        "EvidenceOfItsNode",  # these follow the paths their ags:reads lists
+        "EvidenceFromItsArticle",
+        "QuoteIsTheEvidence",
+        "DatedByPublication",
     )
 )
 #: The SHACL terms the dependency rules of the module docstring account for.
@@ -403,6 +416,7 @@ class _Rules:
     sequence_paths: tuple[tuple[URIRef, ...], ...]
     class_paths: tuple[tuple[URIRef, ...], ...]
     edge_predicates: frozenset[Node]
+    shared_values: frozenset[Node]  # properties whose values are compared across nodes
 
 
 def _steps(shapes: Graph, path: Node) -> tuple[URIRef, ...]:
@@ -428,6 +442,8 @@ def rules() -> _Rules:
         paths.add(steps)
         if (shape, SH["class"], None) in shapes:
             class_paths.add(steps)
+    for path in shapes.objects(None, AGS.reads):  # what SPARQL constraints follow (ags:reads)
+        paths.add(_steps(shapes, path))
     ontology = load_ontology()
     edges: set[Node] = {AG.interactedWith, ORG.memberOf}
     edges.update(
@@ -437,6 +453,7 @@ def rules() -> _Rules:
         sequence_paths=tuple(sorted(p for p in paths if len(p) > 1)),
         class_paths=tuple(sorted(class_paths)),
         edge_predicates=frozenset(edges),
+        shared_values=frozenset(shapes.objects(None, AGS.readsSharedValues)),
     )
 
 
@@ -527,6 +544,10 @@ def _affected(change: _Change) -> tuple[set[Node], set[Triple]]:
             if p == RDF.type:
                 for path in r.class_paths:
                     focus |= _reaching(change.after, v, path)
+    for _, p, v in change.delta:  # 5. nodes that share a value compared across nodes
+        if p in r.shared_values:
+            for view in views:
+                focus |= {x for x, _, _ in view.triples(None, p, v)}
     edges = {t for t in change.delta if t[1] in r.edge_predicates}
     if change.removal:
         edges = set()
@@ -565,6 +586,11 @@ def _context(view: _View, focus: Collection[Node], edges: set[Triple]) -> Graph:
                     reached.add(t[2])
                 frontier = reached
             values |= frontier
+        for _, p, v in list(context.triples((f, None, None))):
+            if p in r.shared_values:  # the other nodes with the same value, and their types
+                for t in view.triples(None, p, v):
+                    context.add(t)
+                    values.add(t[0])
     for v in values:
         if not isinstance(v, Literal):
             for t in view.triples(v, RDF.type):

@@ -384,6 +384,8 @@ def _event_triples(
         g.add((s, AG.participant, _actor_iri(p)))
     for t in e.targets:
         g.add((s, AG.target, _actor_iri(t)))
+    if e.target_unnamed:
+        g.add((s, AG.targetUnnamed, Literal(True)))
     for t in e.addressee:
         g.add((s, AG.addressee, _actor_iri(t)))
     if e.host:

@@ -119,6 +119,7 @@ class AG(DefinedNamespace):
     addressee: URIRef
     host: URIRef
     mediator: URIRef
+    targetUnnamed: URIRef
     onBehalfOf: URIRef
     makesClaim: URIRef
     deniesClaim: URIRef
@@ -130,6 +131,7 @@ class AG(DefinedNamespace):
     modality: URIRef
     inCountry: URIRef
     shortcutProperty: URIRef
+    suppressesEdges: URIRef
     # derived actor-to-actor edges
     interactedWith: URIRef
     metWith: URIRef

@@ -1174,7 +1174,7 @@ def _read_ties(store: Store, relations: dict[str, bool]) -> list[Tie]:
     """The derived edges with the events behind each, by the rule of ``derive_edges.rq``:
     symmetric relations between every two participants, others from the agent to each target,
     speech acts from the agent to each addressee, memberships from member to organisation;
-    events marked Negated or Hypothetical derive nothing."""
+    events whose modality suppresses edges (``ag:suppressesEdges`` in the ontology) derive nothing."""
     derives: dict[str, tuple[str | None, bool]] = {}  # class → (relation, is a speech act)
     for cls, prop, is_speech in _rows(store, "network_event_classes"):
         assert cls is not None

@@ -22,6 +22,7 @@ parses it every time; parsing is ~90% of the validation time. The data graph han
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -225,6 +226,30 @@ def reworded(report: Report, message: Callable[[Result, Node | None], str | None
     return Report(report.conforms, results, graph, _text(report.conforms, results))
 
 
+_PLACEHOLDER = re.compile(r"\{[$?](\w+)\}")
+
+
+def _bindings(template: str, message: str) -> dict[str, str] | None:
+    """The values pySHACL put in place of ``template``'s placeholders to give ``message``, or
+    None when the message is not the template filled in.
+
+    >>> _bindings("{$this} is a {?class}: add {?edge}.", "ex:e is a ag:Statement: add ag:target.")
+    {'this': 'ex:e', 'class': 'ag:Statement', 'edge': 'ag:target'}
+    >>> _bindings("{$this} is a {?class}.", "something else") is None
+    True
+    """
+    pattern, seen, at = [], set(), 0
+    for m in _PLACEHOLDER.finditer(template):
+        pattern.append(re.escape(template[at : m.start()]))
+        name = m.group(1)
+        pattern.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
+        seen.add(name)
+        at = m.end()
+    pattern.append(re.escape(template[at:]))
+    found = re.fullmatch("".join(pattern), message, re.S)
+    return None if found is None else {k: v for k, v in found.groupdict().items()}
+
+
 def in_annotation_terms(report: Report) -> Report:
     """``report`` as the seed build shows it: each message in the words of the YAML annotations
     and the actor registry (the shape's ``ags:annotationMessage``, where it has one).
@@ -250,6 +275,10 @@ def in_annotation_terms(report: Report) -> Report:
         wording = shapes.value(rule, AGS.annotationMessage) if rule is not None else None
         if wording is None:
             return None
+        template = shapes.value(rule, SH.message)
+        bound = _bindings(str(template), result.message) if template is not None else None
+        if bound is not None:  # every placeholder as pySHACL filled it in the RDF wording
+            return _PLACEHOLDER.sub(lambda m: bound.get(m.group(1), m.group(0)), str(wording))
         text = str(wording).replace("{$this}", result.focus_node)
         text = text.replace("{?value}", result.value or "")
         for name in ("path", "role", "edge"):

@@ -67,7 +67,7 @@ event:example-russia-pakistan-talks a ag:Meeting ;
     ag:datePrecision "day" ;
     ag:quote "Russia and Pakistan held talks in Moscow" ;
     ag:evidence ev:example-russia-pakistan-talks ;
-    prov:wasDerivedFrom article:atnews-2017-02-10-russia-offers-cooperation-us .
+    prov:wasDerivedFrom article:sputnik-2018-03-29-us-accuses-russia-arming-taliban .
 
 ev:example-russia-pakistan-talks a ag:Evidence , oa:Annotation ;
     oa:motivatedBy oa:identifying ;
@@ -75,7 +75,7 @@ ev:example-russia-pakistan-talks a ag:Evidence , oa:Annotation ;
     oa:hasTarget ev:example-russia-pakistan-talks-target .
 
 ev:example-russia-pakistan-talks-target a oa:SpecificResource ;
-    oa:hasSource article:atnews-2017-02-10-russia-offers-cooperation-us ;
+    oa:hasSource article:sputnik-2018-03-29-us-accuses-russia-arming-taliban ;
     oa:hasSelector ev:example-russia-pakistan-talks-quote .
 
 ev:example-russia-pakistan-talks-quote a oa:TextQuoteSelector ;

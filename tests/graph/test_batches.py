@@ -39,7 +39,7 @@ from graph.batches import (
 )
 from graph.build import ACTORS_GRAPH, EDGES_GRAPH, derive_edges, seed_graphs_in
 from graph.errors import Conflict, InvalidInput, NotFound, RetractionRefused, ValidationFailed
-from graph.namespaces import AG, CAMEO, ID, OA, PROV, RDF, RDFS, SCHEMA, SEM
+from graph.namespaces import AG, CAMEO, ID, OA, PROV, RDF, RDFS, SCHEMA, SEM, SKOS
 from graph.settings import PROJECT_ROOT
 from graph.store import RDFFormat, Store, Triple
 from graph.validate import Result, load_ontology, validate
@@ -189,7 +189,7 @@ def event(
         g.add((e, AG.target, t))
     for p in {*((agent,) if agent else ()), *targets, *others}:
         g.add((e, AG.participant, p))
-    g.add((e, SEM.hasTimeStamp, date or Literal("2017-03-01", datatype=XSD.date)))
+    g.add((e, SEM.hasTimeStamp, date or Literal("2017-02-01", datatype=XSD.date)))
     g.add((e, AG.datePrecision, Literal("day")))
     g.add((e, AG.quote, Literal(f"quote of {name}")))
     g.add((e, AG.evidence, ev))
@@ -325,6 +325,51 @@ def test_negating_an_existing_meeting_unbacks_its_edges(store: Store, seeds: See
     assert any(r.focus_node == str(a) and r.value == str(b) for r in results)
 
 
+def test_a_future_mark_on_an_existing_meeting_unbacks_its_edges(store: Store, seeds: Seeds) -> None:
+    """Future suppresses edges as Negated does (ag:suppressesEdges, read from the ontology)."""
+    g = Graph()
+    g.add((seeds.meeting, AG.modality, AG.Future))
+    results = assert_same_as_full(store, as_batch(g))
+    a, b = seeds.meeting_actors
+    assert any(r.focus_node == str(a) and r.value == str(b) for r in results)
+
+
+def test_the_issue_11_rules_are_validated_incrementally_as_in_full(
+    store: Store, seeds: Seeds
+) -> None:
+    """A new event with another event's evidence, a code outside its class's category and a date
+    after its article; and a Wikidata item that another actor of the store holds (both actors
+    are reported, as full validation reports them)."""
+    g = Graph()
+    other_evidence = next(iter(store.match(seeds.accusation, AG.evidence, None)))[2]
+    e = event(g, "misfit", AG.Accusation, "051", agent=seeds.person, article=seeds.article,
+              targets=(seeds.states[0],), date=Literal("2030-01-01", datatype=XSD.date))  # fmt: skip
+    g.add((e, AG.evidence, other_evidence))
+    results = assert_same_as_full(store, as_batch(g))
+    found = {(r.focus_node, r.source_shape, r.result_path) for r in results}
+    assert {
+        (str(e), "ags:EventShape", "ag:eventType"),
+        (str(e), "ags:EventShape", "sem:hasTimeStamp"),
+        (str(e), "ags:SourcedShape", "ag:evidence"),
+    } <= found
+    holder, qid = next(
+        (s, o) for s, _, o, _ in store.match(None, SKOS.exactMatch, None) if s != seeds.states[1]
+    )
+    g = Graph()
+    g.add((seeds.states[1], SKOS.exactMatch, qid))
+    results = assert_same_as_full(store, as_batch(g))
+    assert {str(holder), str(seeds.states[1])} <= {r.focus_node for r in results}
+
+
+def test_a_change_to_an_article_reaches_its_events(store: Store, seeds: Seeds) -> None:
+    """ags:reads (prov:wasDerivedFrom schema:datePublished): a second, earlier publication date
+    of an article puts its events dated after it in the report, two nodes away."""
+    g = Graph()
+    g.add((seeds.article, SCHEMA.datePublished, Literal("2000-01-01", datatype=XSD.date)))
+    results = assert_same_as_full(store, as_batch(g))
+    assert any(r.source_shape == "ags:EventShape" for r in results)
+
+
 def test_a_batch_is_not_blamed_for_what_was_wrong_before(store: Store, seeds: Seeds) -> None:
     """A node of the store that already violates a shape, touched by a batch: the report (like
     full validation before and after) does not list the old violation, but lists a new one."""
@@ -335,9 +380,9 @@ def test_a_batch_is_not_blamed_for_what_was_wrong_before(store: Store, seeds: Se
         g = Graph()
         g.add((broken, RDFS.comment, Literal("touched")))
         assert assert_same_as_full(store, as_batch(g)) == []
-        g.add((broken, RDF.type, AG.State))  # a second kind: new at that node
+        g.add((broken, RDF.type, AG.State))  # a second kind: new at that node (and disjoint)
         results = assert_same_as_full(store, as_batch(g))
-        assert [r.source_shape for r in results] == ["ags:ActorShape-kind"]
+        assert [r.source_shape for r in results] == ["ags:ActorShape-kind", "ags:InstanceShape"]
     finally:
         store.drop_graphs([junk])
 
@@ -420,7 +465,15 @@ def test_commits_and_retractions_over_several_batches(own_store: Store, seeds: S
     assert info1.derived_edges == 2  # metWith both ways
 
     second = Graph()
-    event(second, "follow-up", AG.Statement, "010", agent=founder, article=seeds.article)
+    event(
+        second,
+        "follow-up",
+        AG.Statement,
+        "010",
+        agent=founder,
+        targets=(seeds.states[0],),
+        article=seeds.article,
+    )
     second.add((e1, AG.participant, seeds.states[1]))  # and a change to the first batch's event
     b2 = as_batch(second)
     assert_same_as_full(store, b2)
@@ -483,7 +536,15 @@ def test_retraction_keeps_edges_that_other_events_support(store: Store, seeds: S
 
 def test_registry_records_who_when_and_counts(store: Store, seeds: Seeds) -> None:
     g = Graph()
-    event(g, "recorded", AG.Statement, "010", agent=seeds.person, article=seeds.article)
+    event(
+        g,
+        "recorded",
+        AG.Statement,
+        "010",
+        agent=seeds.person,
+        targets=(seeds.states[0],),
+        article=seeds.article,
+    )
     now = dt.datetime(2026, 11, 22, 15, 30, 12, 300000, tzinfo=dt.UTC)  # the store drops 0s
     info = commit_batch(
         store, as_batch(g), steward=STEWARD, source="https://example.org/x", comment="c", now=now

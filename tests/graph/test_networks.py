@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -611,3 +612,74 @@ def test_budget_is_spent_layer_by_layer_on_the_strongest_ties() -> None:
     assert set(ego.graph) == {"ex:a", "ex:b", "ex:c", "ex:f"}  # layer 1 first, then the strongest
     assert (ego.total, ego.omitted) == (6, 2)
     assert set(net.ego("a", 2, max_nodes=2).graph) == {"ex:a", "ex:b"}
+
+
+FUTURE_AND_PRESENT = """
+@prefix ag: <https://w3id.org/actorgraph/ontology#> .
+@prefix actor: <https://w3id.org/actorgraph/id/actor/> .
+@prefix article: <https://w3id.org/actorgraph/id/article/> .
+@prefix event: <https://w3id.org/actorgraph/id/event/> .
+@prefix ev: <https://w3id.org/actorgraph/id/evidence/> .
+@prefix cameo: <https://w3id.org/actorgraph/codes/cameo/> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix sem: <http://semanticweb.cs.vu.nl/2009/11/sem/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+actor:t-one a ag:Person ; rdfs:label "One"@en .
+actor:t-two a ag:Person ; rdfs:label "Two"@en .
+"""
+for _name, _a, _b, _future in (
+    ("planned", "t-one", "t-two", True),
+    ("held", "iran", "pakistan", False),
+):
+    FUTURE_AND_PRESENT += f"""
+event:t-{_name} a ag:Meeting ; ag:eventType cameo:040 ;
+    ag:agent actor:{_a} ; ag:participant actor:{_a} , actor:{_b} ;
+    sem:hasTimeStamp "{"2018-06-01" if _future else "2018-01-10"}"^^xsd:date ;
+    {"ag:modality ag:Future ;" if _future else ""}
+    ag:quote "talks {_name}" ; ag:evidence ev:t-{_name} ;
+    prov:wasDerivedFrom article:sputnik-2018-03-29-us-accuses-russia-arming-taliban .
+ev:t-{_name} a ag:Evidence , oa:Annotation ; oa:hasBody event:t-{_name} ;
+    oa:hasTarget ev:t-{_name}-target .
+ev:t-{_name}-target a oa:SpecificResource ;
+    oa:hasSource article:sputnik-2018-03-29-us-accuses-russia-arming-taliban ;
+    oa:hasSelector ev:t-{_name}-quote .
+ev:t-{_name}-quote a oa:TextQuoteSelector ; oa:exact "talks {_name}" .
+"""
+
+
+def test_the_index_equals_the_stored_edges_after_a_batch_with_a_future_event(
+    seed_copy: Callable[[str], Path],
+) -> None:
+    """The modality rule is read from the ontology by the derivation rule and by the index alike
+    (ag:suppressesEdges): a future meeting backs no edge in either, a held one in both."""
+    from graph.batches import Steward, commit_batch, parse_batch
+    from graph.store import RDFFormat
+
+    store = Store.open(seed_copy("networks-future"))
+    try:
+        batch = parse_batch(FUTURE_AND_PRESENT.encode(), RDFFormat.TURTLE)
+        commit_batch(store, batch, steward=Steward("Test", "test"))
+        stored = {
+            (str(r["s"]), local_name(str(r["p"])), str(r["o"]))
+            for r in store.query(
+                "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o . "
+                "{ ?p rdfs:subPropertyOf+ ag:interactedWith } UNION { VALUES ?p { org:memberOf } } }"
+            ).rows()
+        }
+        net = ActorNetwork.from_store(store)
+        indexed: set[tuple[str, str, str]] = set()
+        for tie in net.ties:
+            indexed.add((tie.source, tie.relation, tie.target))
+            if not tie.directed:
+                indexed.add((tie.target, tie.relation, tie.source))
+            assert str(ID["event/t-planned"]) not in {e.iri for e in tie.events}
+        assert indexed == stored
+        one, two, pakistan, iran = (
+            str(ID[f"actor/{a}"]) for a in ("t-one", "t-two", "pakistan", "iran")
+        )
+        assert (iran, "metWith", pakistan) in stored
+        assert not {(s, o) for s, _, o in stored} & {(one, two), (two, one)}
+    finally:
+        store.close()
