@@ -39,7 +39,7 @@ from graph.batches import (
 )
 from graph.build import ACTORS_GRAPH, EDGES_GRAPH, derive_edges, seed_graphs_in
 from graph.errors import Conflict, InvalidInput, NotFound, RetractionRefused, ValidationFailed
-from graph.namespaces import AG, CAMEO, ID, OA, PROV, RDF, RDFS, SCHEMA, SEM, SKOS
+from graph.namespaces import AG, CAMEO, ID, OA, PROV, RDF, RDFS, SCHEMA, SEM
 from graph.settings import PROJECT_ROOT
 from graph.store import RDFFormat, Store, Triple
 from graph.validate import Result, load_ontology, validate
@@ -353,10 +353,10 @@ def test_the_issue_11_rules_are_validated_incrementally_as_in_full(
         (str(e), "ags:SourcedShape", "ag:evidence"),
     } <= found
     holder, qid = next(
-        (s, o) for s, _, o, _ in store.match(None, SKOS.exactMatch, None) if s != seeds.states[1]
+        (s, o) for s, _, o, _ in store.match(None, SCHEMA.sameAs, None) if s != seeds.states[1]
     )
     g = Graph()
-    g.add((seeds.states[1], SKOS.exactMatch, qid))
+    g.add((seeds.states[1], SCHEMA.sameAs, qid))
     results = assert_same_as_full(store, as_batch(g))
     assert {str(holder), str(seeds.states[1])} <= {r.focus_node for r in results}
 
