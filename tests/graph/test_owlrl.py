@@ -25,7 +25,7 @@ from graph.settings import PROJECT_ROOT
 from graph.validate import load_ontology
 
 EXTERNAL = PROJECT_ROOT / "ontology" / "external" / "vocabularies.ttl"
-HTTPS_SCHEMA = "http://schema.org/"
+HTTPS_SCHEMA = "https://schema.org/"
 SCHEMA = Namespace("http://schema.org/")
 
 
