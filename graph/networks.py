@@ -140,12 +140,15 @@ class Actor(NamedTuple):
 
 
 class Event(NamedTuple):
-    """An event behind an edge: IRI, class (local name) and its date or date bounds (ISO)."""
+    """An event behind an edge: IRI, class (local name), its date or date bounds (ISO), and the
+    quad class ("1".."4") and polarity ("cooperative", "hostile") of its code."""
 
     iri: str
     type: str = "PoliticalEvent"
     earliest: str | None = None
     latest: str | None = None
+    quad: str | None = None
+    polarity: str | None = None
 
     @classmethod
     def on(cls, iri: str, day: str, type: str = "PoliticalEvent") -> Event:
@@ -964,6 +967,7 @@ class ActorNetwork:
             iris = [e.iri for e in events]
         earliest, latest, dating = _bounds(events)
         exact = dating == "exact"
+        quad, polarity = _tone(events)
         record = {
             "id": f"{self._ids[s]}|{tie.relation}|{self._ids[o]}",
             "source": tie.source,
@@ -977,6 +981,8 @@ class ActorNetwork:
             "earliest": earliest,
             "latest": latest,
             "dating": dating,
+            "quad_class": quad,
+            "polarity": polarity,
             "events": iris,
         }
         if cache:
@@ -1201,6 +1207,10 @@ def _read_ties(store: Store, relations: dict[str, bool]) -> list[Tie]:
         assert event is not None
         lo, hi = dates.get(event, (None, None))
         dates[event] = (day or earliest or lo, day or latest or hi)
+    tones: dict[str, tuple[str | None, str | None]] = {}
+    for event, quad, polarity in _rows(store, "network_event_polarity"):
+        assert event is not None
+        tones[event] = (quad, polarity)
 
     grouped: dict[tuple[str, str, str], dict[str, Event]] = {}
 
@@ -1214,7 +1224,7 @@ def _read_ties(store: Store, relations: dict[str, bool]) -> list[Tie]:
     for iri, event_classes in classes.items():
         if iri in excluded:
             continue
-        ev = Event(iri, kinds[iri], *dates.get(iri, (None, None)))
+        ev = Event(iri, kinds[iri], *dates.get(iri, (None, None)), *tones.get(iri, (None, None)))
         mine = roles.get(iri, {})
         for cls in event_classes:
             relation, speech = derives.get(cls, (None, False))
@@ -1292,6 +1302,24 @@ def betweenness_sources(nodes: int, edges: int) -> int:
     if nodes * per_source <= BETWEENNESS_WORK:
         return nodes
     return max(1, min(nodes, BETWEENNESS_WORK // per_source))
+
+
+def _tone(events: Sequence[Event]) -> tuple[str | None, str | None]:
+    """The quad class and polarity an edge's events share, to colour it by: "mixed" where they
+    differ (``addressed`` takes every speech act), None where no event has a code (memberships).
+
+    >>> _tone([Event("ex:e1", quad="3", polarity="hostile"), Event("ex:e2", quad="3", polarity="hostile")])
+    ('3', 'hostile')
+    >>> _tone([Event("ex:e1", quad="1", polarity="cooperative"), Event("ex:e2", quad="3", polarity="hostile")])
+    ('mixed', 'mixed')
+    >>> _tone([Event("ex:m1", "Membership")])
+    (None, None)
+    """
+    quads = {e.quad for e in events if e.quad is not None}
+    polarities = {e.polarity for e in events if e.polarity is not None}
+    quad = None if not quads else quads.pop() if len(quads) == 1 else "mixed"
+    polarity = None if not polarities else polarities.pop() if len(polarities) == 1 else "mixed"
+    return quad, polarity
 
 
 def _bounds(events: Sequence[Event]) -> tuple[str | None, str | None, Dating]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pydantic_core
 from fastapi import APIRouter, Header, Path, Query
@@ -168,6 +168,16 @@ class EgoEdge(BaseModel):
         "`earliest`/`latest` are bounds, not days, at least one given), `undated` (no bound "
         "holds on either side: no event has a date, or one has only an upper and another only a "
         "lower bound)."
+    )
+    quad_class: Literal["1", "2", "3", "4", "mixed"] | None = Field(
+        description="CAMEO quad class the edge's events share, from their codes (ag:quadClass): "
+        "`1` verbal cooperation, `2` material cooperation, `3` verbal conflict, `4` material "
+        "conflict; `mixed` when they differ (an `addressed` edge takes every speech act); null "
+        "for memberships."
+    )
+    polarity: Literal["cooperative", "hostile", "mixed"] | None = Field(
+        description="What to colour the edge by: `cooperative` (quad 1, 2) or `hostile` (3, 4) "
+        "as its events' codes say, `mixed` when they differ, null for memberships."
     )
     events: list[str] = Field(
         description="The IRIs of those events: `GET /events/{iri}` gives each with its date, "

@@ -383,7 +383,9 @@ def test_every_ego_network_has_the_same_attributes(net: ActorNetwork) -> None:
     summary_keys = {frozenset(ego.summary) for ego in egos}
     assert len(node_keys) == len(edge_keys) == len(summary_keys) == 1
     assert {"short_label", "betweenness", "degree_centrality"} <= next(iter(node_keys))
-    assert {"first", "last", "earliest", "latest", "dating"} <= next(iter(edge_keys))
+    assert {"first", "last", "earliest", "latest", "dating", "quad_class", "polarity"} <= next(
+        iter(edge_keys)
+    )
 
 
 @pytest.mark.parametrize(("actor", "radius"), [*EGOS, ("Russia", 3)])
@@ -466,6 +468,37 @@ def test_edge_dates_are_exact_days_or_bounds(
             assert e["first"] is None and e["last"] is None
         # "bounded" promises a bound the visualiser can draw; "undated" promises none.
         assert (e["dating"] == "undated") == (e["earliest"] is None and e["latest"] is None)
+
+
+def _tone_of(store: Store, event: str) -> tuple[str | None, str | None]:
+    """An event's quad class and polarity, read from its code in the ontology's code lists."""
+    q = """SELECT ?e ?quad ?polarity WHERE {
+      OPTIONAL { ?e ag:eventType/ag:quadClass ?q . ?q skos:notation ?quad ;
+                   ag:polarity/skos:notation ?polarity } }"""
+    row = next(store.query(q, bindings={"e": URIRef(event)}).rows())
+    quad, polarity = row.get("quad"), row.get("polarity")
+    return (str(quad) if quad else None, str(polarity) if polarity else None)
+
+
+@pytest.mark.parametrize(("actor", "radius"), EGOS)
+def test_edges_are_coloured_by_their_events_codes(
+    net: ActorNetwork, store: Store, actor: str, radius: int
+) -> None:
+    """The quad class and polarity of an edge are those its events' codes share, "mixed" where
+    they differ, null without a code (memberships); a visualiser colours edges by them."""
+    coloured = 0
+    for e in net.ego(actor, radius).edges:
+        tones = [_tone_of(store, i) for i in e["events"]]
+        quads = {q for q, _ in tones if q is not None}
+        polarities = {p for _, p in tones if p is not None}
+        expect_quad = None if not quads else quads.pop() if len(quads) == 1 else "mixed"
+        expect_pol = (
+            None if not polarities else polarities.pop() if len(polarities) == 1 else "mixed"
+        )
+        assert (e["quad_class"], e["polarity"]) == (expect_quad, expect_pol), e["id"]
+        assert (e["polarity"] is None) == (e["relation"] == "memberOf"), e["id"]
+        coloured += e["polarity"] in ("cooperative", "hostile")
+    assert coloured > 0
 
 
 def test_edges_known_only_by_bounds_say_so(net: ActorNetwork, store: Store) -> None:
