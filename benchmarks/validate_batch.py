@@ -44,7 +44,7 @@ EVIDENCE = Namespace(str(ID) + "evidence/")
 ARTICLE = Namespace(str(ID) + "article/")
 #: event class → (CAMEO code, share of batches' events, directed: agent → targets)
 KINDS: dict[str, tuple[str, int, bool]] = {
-    "Statement": ("010", 16, False),
+    "Statement": ("010", 16, True),  # ag:commentedOn runs agent → target
     "Meeting": ("040", 14, False),
     "Accusation": ("112", 14, True),
     "Criticism": ("111", 10, True),
