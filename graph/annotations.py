@@ -320,6 +320,8 @@ class EventSpec(_Spec):
     modality: Literal["negated", "hypothetical", "future", "historical"] | None = None
     reported_via: Id | None = None
     cameo: Annotated[str, Field(pattern=r"^[0-9]{2,4}$")] | None = None
+    # the code as this first account gives it, when further reports make the event's broader
+    report_cameo: Annotated[str, Field(pattern=r"^[0-9]{2,4}$")] | None = None
     confidence: float | None = Field(default=None, ge=0, le=1)
     note: str | None = None
 
@@ -353,6 +355,45 @@ class EventSpec(_Spec):
                 yield name, value
 
 
+class ReportSpec(_Spec):
+    """A further account of an event recorded elsewhere (in this file or another): GDELT's
+    mention row. The event's own fields are its first report; each ``reports:`` entry adds one."""
+
+    id: Id
+    event: Id
+    quote: str = Field(min_length=1)
+    occurrence: int | None = Field(default=None, ge=1)
+    reported_via: Id | None = None
+    cameo: Annotated[str, Field(pattern=r"^[0-9]{2,4}$")] | None = None
+    date: Any = None
+    date_earliest: Day | None = None
+    date_latest: Day | None = None
+    date_inferred: bool = False
+    date_basis: DateBasisName | None = None
+    date_note: str | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    note: str | None = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _check_date(cls, value: Any) -> Any:
+        if value is not None:
+            parse_date(value)
+        return value
+
+    @property
+    def inferred(self) -> bool:
+        """Whether the date was worked out rather than printed: from ``date_basis`` if given."""
+        return self.date_basis != "stated" if self.date_basis else self.date_inferred
+
+    @property
+    def span(self) -> DateSpan:
+        """The date as this report gives it (``date``, or the bounds)."""
+        if self.date is not None:
+            return parse_date(self.date)
+        return DateSpan(self.date_earliest, self.date_latest, "bounded")
+
+
 class AnnotationFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     article: ArticleSpec
@@ -360,6 +401,7 @@ class AnnotationFile(BaseModel):
     memberships: list[MembershipSpec] = []
     claims: list[ClaimSpec] = []
     events: list[EventSpec] = []
+    reports: list[ReportSpec] = []
 
 
 class RegistryFile(BaseModel):
@@ -509,6 +551,7 @@ def load_corpus(root: Path) -> Corpus:
 
     claim_ids = {c.id for f in files for c in f.claims}
     event_ids = {e.id for f in files for e in f.events}
+    events_by_id = {e.id: e for f in files for e in f.events}
 
     def actor(ident: str | None, source: str, line: int, field: str) -> None:
         if ident is not None and ident not in actors:
@@ -682,6 +725,45 @@ def load_corpus(root: Path) -> Corpus:
                         e.line,
                         "`target_unnamed: true` says the text names no target, yet `targets` "
                         "names some: keep one of the two",
+                    )
+                )
+        for r in f.reports:
+            unique(
+                "event", r.id, r.source, r.line
+            )  # a report's id names its evidence, as an event's
+            actor(r.reported_via, r.source, r.line, "reported_via")
+            event = events_by_id.get(r.event)
+            if event is None:
+                problems.append(
+                    Problem(
+                        r.source,
+                        r.line,
+                        f"event: unknown event {r.event!r}{_suggest(r.event, event_ids)}; a report "
+                        "adds an account of an event recorded under `events:`",
+                    )
+                )
+                continue
+            span, own = r.span, event.span
+            if span.earliest is None and span.latest is None:
+                problems.append(
+                    Problem(
+                        r.source,
+                        r.line,
+                        "no date: give the date as this report gives it (`date`, or "
+                        "`date_earliest`/`date_latest`)",
+                    )
+                )
+            elif (span.earliest and (own.earliest is None or own.earliest < span.earliest)) or (
+                span.latest and (own.latest is None or own.latest > span.latest)
+            ):
+                problems.append(
+                    Problem(
+                        r.source,
+                        r.line,
+                        f"the report dates {r.event!r} {span.earliest or '…'}/{span.latest or '…'}, "
+                        f"which does not contain the event's {own.earliest or '…'}/"
+                        f"{own.latest or '…'}: an event carries only the date its reports agree "
+                        "on; narrow the event's date, or correct the report's",
                     )
                 )
     if problems:

@@ -170,6 +170,12 @@ KNOWN_SPARQL_CONSTRAINTS = frozenset(
         "EvidenceFromItsArticle",
         "QuoteIsTheEvidence",
         "DatedByPublication",
+        "ReportOfItsEvent",
+        "ReportEvidenceOfItsEvent",
+        "EventEvidenceIsItsReports",
+        "ReportCodeUnderEventCode",
+        "EventWithinReportDates",
+        "OneEventPerReport",  # ags:readsSharedValues
     )
 )
 #: The SHACL terms the dependency rules of the module docstring account for.

@@ -20,7 +20,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from graph.annotations import ActorSpec, Corpus, EventSpec, load_corpus
+from graph.annotations import ActorSpec, Corpus, DateSpan, EventSpec, ReportSpec, load_corpus
 from graph.errors import InvalidInput, ValidationFailed
 from graph.namespaces import (
     AG,
@@ -150,6 +150,15 @@ def _ontology_annotations() -> tuple[dict[str, str], frozenset[URIRef]]:
         codes[str(cls)] = str(code)
     concepts = frozenset(c for c in onto.subjects(RDF.type, SKOS.Concept) if isinstance(c, URIRef))
     return codes, concepts
+
+
+@cache
+def _under(code: URIRef) -> frozenset[URIRef]:
+    """``code`` and every concept it is narrower than (``skos:broader*`` in the code lists)."""
+    onto = load_ontology()
+    return frozenset(
+        c for c in onto.transitive_objects(code, SKOS.broader) if isinstance(c, URIRef)
+    )
 
 
 def _actor_iri(ident: str) -> URIRef:
@@ -362,7 +371,127 @@ def corpus_to_rdf(corpus: Corpus) -> SeedGraphs:
                 )
                 continue
             _event_triples(g, e, a, match, CAMEO[code], corpus)
+            reported = CAMEO[e.report_cameo] if e.report_cameo else CAMEO[code]
+            if reported not in concepts or CAMEO[code] not in _under(reported):
+                out.problems.append(
+                    InvalidInput(
+                        f"report_cameo {e.report_cameo!r} is not cameo:{code} or a narrower code of "
+                        "ontology/codes.ttl: the event's code is what its reports agree on",
+                        source=e.source,
+                        line=e.line,
+                    )
+                )
+                continue
+            _report_triples(
+                g, ID[f"report/{e.id}"], ID[f"event/{e.id}"], a, ID[f"evidence/{e.id}"], match,
+                reported, e.span, e, art.title,
+            )  # fmt: skip
+    events = {e.id: e for f in corpus.files for e in f.events}
+    for f in corpus.files:
+        art = f.article
+        a = ID[f"article/{art.id}"]
+        g = out.articles[URIRef(ARTICLE_GRAPH_PREFIX + art.id)]
+        for r in f.reports:
+            problem = _further_report(g, r, a, art.title, corpus.texts[art.file], corpus, events)
+            if problem is not None:
+                out.problems.append(problem)
     return out
+
+
+def _further_report(
+    g: Graph,
+    r: ReportSpec,
+    article: URIRef,
+    title: str,
+    text: str,
+    corpus: Corpus,
+    events: dict[str, EventSpec],
+) -> InvalidInput | None:
+    """Add a ``reports:`` entry to its event: the report node, its evidence, and on the event the
+    report's article, evidence, quote and outlet. Returns the problem instead when there is one."""
+    codes, concepts = _ontology_annotations()
+    e = events[r.event]
+    try:
+        match = _quote(text, r.quote, r.occurrence, r.source, r.line)
+    except InvalidInput as exc:
+        return exc
+    event_code = CAMEO[e.cameo or codes.get(str(AG[e.type]), "")]
+    code = CAMEO[r.cameo] if r.cameo else event_code
+    if code not in concepts:
+        return InvalidInput(
+            f"CAMEO code {r.cameo!r} is not in ontology/codes.ttl", source=r.source, line=r.line
+        )
+    if event_code not in _under(code):
+        return InvalidInput(
+            f"the report codes {r.event!r} {_curie(code)}, which is not {_curie(event_code)} or "
+            f"narrower: an event carries the code its reports agree on; give the event the broader "
+            "code (`cameo`), or correct the report's",
+            source=r.source,
+            line=r.line,
+        )
+    s, rep, ev = ID[f"event/{e.id}"], ID[f"report/{r.id}"], ID[f"evidence/{r.id}"]
+    g.add((s, AG.evidence, ev))
+    g.add((s, AG.quote, Literal(match.exact)))
+    g.add((s, PROV.wasDerivedFrom, article))
+    if r.reported_via:
+        g.add((s, AG.reportedVia, _actor_iri(r.reported_via)))
+    _report_triples(g, rep, s, article, ev, match, code, r.span, r, title)
+    _evidence(g, ev, s, article, match)
+    return None
+
+
+def _curie(code: URIRef) -> str:
+    return "cameo:" + str(code).removeprefix(str(CAMEO))
+
+
+def _report_triples(
+    g: Graph,
+    rep: URIRef,
+    event: URIRef,
+    article: URIRef,
+    evidence: URIRef,
+    match: QuoteMatch,
+    code: URIRef,
+    span: DateSpan,
+    spec: EventSpec | ReportSpec,
+    title: str,
+) -> None:
+    """One article's account of an event (``ag:Report``): its article, passage, outlet, and the
+    code and date as this account gives them."""
+    g.add((event, AG.hasReport, rep))
+    g.add((rep, AG.reportOf, event))
+    g.add((rep, RDF.type, AG.Report))
+    g.add((rep, PROV.wasDerivedFrom, article))
+    g.add((rep, AG.evidence, evidence))
+    g.add((rep, AG.quote, Literal(match.exact)))
+    g.add((rep, AG.reportedType, code))
+    _dates(g, rep, span)
+    if spec.inferred:
+        g.add((rep, AG.dateInferred, Literal(True)))
+    if spec.date_basis:
+        g.add((rep, AG.dateBasis, _DATE_BASES[spec.date_basis]))
+    if spec.date_note:
+        g.add((rep, AG.dateNote, Literal(spec.date_note, lang="en")))
+    if spec.reported_via:
+        g.add((rep, AG.reportedVia, _actor_iri(spec.reported_via)))
+    if spec.confidence is not None:
+        g.add((rep, AG.confidence, _decimal(spec.confidence)))
+    if isinstance(spec, ReportSpec) and spec.note:
+        g.add((rep, RDFS.comment, Literal(spec.note, lang="en")))
+    g.add((rep, PROV.wasGeneratedBy, SEED_ACTIVITY))
+    g.add((rep, RDFS.label, Literal(f"Report in “{title}”", lang="en")))
+
+
+def _dates(g: Graph, s: URIRef, span: DateSpan) -> None:
+    """A day as ``sem:hasTimeStamp``; a month, a year or bounds as the SEM bounds; and the precision."""
+    if span.day is not None:
+        g.add((s, SEM.hasTimeStamp, _date(span.day)))
+    else:
+        if span.earliest:
+            g.add((s, SEM.hasEarliestBeginTimeStamp, _date(span.earliest)))
+        if span.latest:
+            g.add((s, SEM.hasLatestEndTimeStamp, _date(span.latest)))
+    g.add((s, AG.datePrecision, Literal(span.precision)))
 
 
 def _event_triples(
@@ -397,14 +526,7 @@ def _event_triples(
     if e.place:
         g.add((s, SEM.hasPlace, ID[f"place/{e.place}"]))
     span = e.span
-    if span.day is not None:
-        g.add((s, SEM.hasTimeStamp, _date(span.day)))
-    else:
-        if span.earliest:
-            g.add((s, SEM.hasEarliestBeginTimeStamp, _date(span.earliest)))
-        if span.latest:
-            g.add((s, SEM.hasLatestEndTimeStamp, _date(span.latest)))
-    g.add((s, AG.datePrecision, Literal(span.precision)))
+    _dates(g, s, span)
     if e.inferred:
         g.add((s, AG.dateInferred, Literal(True)))
     if e.date_basis:

@@ -98,6 +98,7 @@ class AG(DefinedNamespace):
     Claim: URIRef
     NewsArticle: URIRef
     Evidence: URIRef
+    Report: URIRef
     CurationActivity: URIRef
     ExtractionRun: URIRef
     Batch: URIRef
@@ -125,6 +126,9 @@ class AG(DefinedNamespace):
     deniesClaim: URIRef
     respondsTo: URIRef
     evidence: URIRef
+    hasReport: URIRef
+    reportOf: URIRef
+    reportedType: URIRef
     reportedVia: URIRef
     citesSource: URIRef
     eventType: URIRef
