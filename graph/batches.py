@@ -94,6 +94,7 @@ from graph.namespaces import (
 from graph.networks import local_name, normalise
 from graph.payloads import check_rdf
 from graph.query import canned, compact
+from graph.reports import complete_reports
 from graph.store import RDFFormat, Store, Triple, load_rdf
 from graph.validate import (
     AGS,
@@ -681,8 +682,9 @@ class Check:
     new_edges: int  # ... of which the store does not hold yet
     focus_nodes: int  # nodes validated
     added: Graph = field(repr=False)  # the triples a commit would add to the union (Δ)
-    new: Graph = field(repr=False)  # the submitted triples the store does not hold yet
+    new: Graph = field(repr=False)  # the triples a commit writes: new submitted, reports made
     requires: frozenset[str] = frozenset()  # the batches whose triples it repeats (their ids)
+    reports_made: int = 0  # reports made for evidence of its events that no report covered
 
     @property
     def conforms(self) -> bool:
@@ -696,6 +698,7 @@ class Check:
             "new_triples": self.new_triples,
             "derived_edges": len(self.derived),
             "new_edges": self.new_edges,
+            "reports_made": self.reports_made,
             "focus_nodes": self.focus_nodes,
             "summary": self.report.text,
         }
@@ -714,6 +717,12 @@ def check_batch(store: Store, batch: Graph) -> Check:
         if not holders:
             new.add(t)
         requires.update(str(g)[len(BATCH_GRAPH_PREFIX) :] for g in holders if _is_batch(g))
+    new_triples = len(new)
+    view = _View(store, extra=batch)  # the reports its events' evidence lacks are made and kept
+    made = complete_reports(batch, lambda t: view.triples(*t))
+    for t in made:
+        if not store.contains(t):
+            new.add(t)
     derived = _derive(_View(store, extra=new), batch)
     added = Graph()
     for t in new:
@@ -732,8 +741,8 @@ def check_batch(store: Store, batch: Graph) -> Check:
     report, focus = _new_results(change)
     report = _suggest_actors(report, store, batch)
     return Check(
-        report, len(batch), len(new), derived, new_edges, len(focus), added, new,
-        frozenset(requires),
+        report, len(batch), new_triples, derived, new_edges, len(focus), added, new,
+        frozenset(requires), len(set(made.subjects(RDF.type, AG.Report))),
     )  # fmt: skip
 
 

@@ -343,7 +343,9 @@ def validate(
         )
         json_report = check.to_json()
     else:
-        report = shacl(data)
+        from graph.reports import complete_reports
+
+        report = shacl(data + complete_reports(data))  # as a batch: each evidence its report
         json_report = report.to_json()
     if fmt == "json":
         sys.stdout.write(json.dumps(json_report, indent=2) + "\n")

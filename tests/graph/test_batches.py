@@ -40,6 +40,7 @@ from graph.batches import (
 from graph.build import ACTORS_GRAPH, EDGES_GRAPH, derive_edges, seed_graphs_in
 from graph.errors import Conflict, InvalidInput, NotFound, RetractionRefused, ValidationFailed
 from graph.namespaces import AG, CAMEO, ID, OA, PROV, RDF, RDFS, SCHEMA, SEM
+from graph.reports import complete_reports
 from graph.settings import PROJECT_ROOT
 from graph.store import RDFFormat, Store, Triple
 from graph.validate import Result, load_ontology, validate
@@ -79,6 +80,8 @@ def full_new_results(store: Store, batch: Graph) -> tuple[list[Result], set[Trip
     for t in batch:
         if not store.contains(t):
             merged.add(t)
+    for t in complete_reports(batch, merged.triples):  # as check_batch: each evidence its report
+        merged.add(t)
     new_edges = {t for t in derive_edges([merged], load_ontology()) if not store.contains(t)}
     for t in new_edges:
         merged.add(t)

@@ -577,7 +577,15 @@ def test_disjoint_classes_include_places(onto: Graph) -> None:
         for d in onto.subjects(RDF.type, OWL.AllDisjointClasses)
         for m in onto.objects(d, OWL.members)
     ]
-    assert {AG.Actor, AG.Place, AG.PoliticalEvent, AG.Claim, AG.NewsArticle, AG.Evidence} in lists
+    assert {
+        AG.Actor,
+        AG.Place,
+        AG.PoliticalEvent,
+        AG.Report,
+        AG.Claim,
+        AG.NewsArticle,
+        AG.Evidence,
+    } in lists
     assert (AG.Actor, OWL.disjointWith, SKOS.Concept) in onto
     assert (AG.Place, OWL.disjointWith, SKOS.Concept) in onto
 
