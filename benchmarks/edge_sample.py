@@ -58,8 +58,12 @@ SELECT DISTINCT ?e ?type ?quote ?article ?mod WHERE {
     FILTER ($p = org:memberOf)
     ?e a org:Membership ; org:member $s ; org:organization $o .
   }
-  FILTER NOT EXISTS { ?e ag:modality ?m . FILTER (?m IN (ag:Negated, ag:Hypothetical, ag:Future)) }
-  ?e ag:quote ?quote ; prov:wasDerivedFrom ?article .
+  FILTER NOT EXISTS { ?e ag:modality/ag:suppressesEdges true }
+  {
+    ?e ag:hasReport ?r . ?r ag:quote ?quote ; prov:wasDerivedFrom ?article .   # each account
+  } UNION {
+    ?e a org:Membership ; ag:quote ?quote ; prov:wasDerivedFrom ?article .
+  }
   OPTIONAL { ?e a ?type . FILTER (STRSTARTS(STR(?type), STR(ag:))) }
   OPTIONAL { ?e ag:modality ?mod }
 }
@@ -124,7 +128,8 @@ def main() -> None:
             events = store.query(
                 "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a/rdfs:subClassOf* ag:PoliticalEvent }"
             )
-            print(f"events: {next(events.values())[0]}")
+            reports = store.query("SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?e ag:hasReport ?r }")
+            print(f"events: {next(events.values())[0]}, reports: {next(reports.values())[0]}")
             for p, c in sorted(
                 Counter(compact(URIRef(p[1:-1])) for _, p, _ in every).items(),
                 key=lambda x: (-x[1], x[0]),
@@ -138,9 +143,10 @@ def main() -> None:
         print("|---|---|---|---|")
         for i, edge in enumerate(sample, start=1):
             backs = backing(store, edge)
-            ev = "; ".join(
-                f"{b['event'].removeprefix('event:')} ({b['article'][:12]})" for b in backs
-            )
+            by_event: dict[str, list[str]] = {}  # an event reported twice is one event
+            for b in backs:
+                by_event.setdefault(b["event"].removeprefix("event:"), []).append(b["article"][:12])
+            ev = "; ".join(f"{e} ({', '.join(arts)})" for e, arts in by_event.items())
             quotes = " / ".join(f"“{b['quote']}”" for b in backs).replace("|", "\\|")
             print(f"| {i} | {show(edge)} | {ev} | {quotes} |")
 

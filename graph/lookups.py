@@ -22,7 +22,7 @@ from rdflib import URIRef
 from graph.errors import InvalidInput, NotFound
 from graph.namespaces import AG, ID, OA, ORG, PROV, RDF, RDFS, SCHEMA, SEM, SKOS, WD
 from graph.networks import expand, local_name
-from graph.query import canned
+from graph.query import canned, compact
 
 if TYPE_CHECKING:
     from graph.store import Store
@@ -174,6 +174,23 @@ class Evidence:
     end: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class ReportRecord:
+    """One article's account of an event: its article, the outlet it cites, the code and the date
+    as it gives them (None: the event's), its words and where they are (``evidence``)."""
+
+    iri: str
+    article: ArticleRef
+    reported_via: str | None
+    reported_via_label: str | None
+    code: str | None
+    date: str | None
+    earliest: str | None
+    latest: str | None
+    quote: str
+    evidence: str
+
+
 @dataclass(slots=True)
 class EventDetail:
     """An event or a membership in full, for a drill-down from an edge of an ego network.
@@ -199,6 +216,7 @@ class EventDetail:
     evidence: list[Evidence]
     article: ArticleDetail | None
     participants: list[Participant]
+    reports: list[ReportRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,6 +439,33 @@ def _evidence(store: Store, event: str) -> list[Evidence]:
     return out
 
 
+def _reports(store: Store, event: str) -> list[ReportRecord]:
+    """The event's reports, one per account (``event_reports.rq``)."""
+    out: dict[str, ReportRecord] = {}
+    for r in store.query(canned("event_reports"), bindings={"event": URIRef(event)}).rows():
+        iri = str(r["report"])
+        if iri in out:  # an account has one of each; a second value would be a shape violation
+            continue
+        day = r.get("day")
+        out[iri] = ReportRecord(
+            iri=iri,
+            article=ArticleRef(str(r["article"]), _opt(r.get("file")), _opt(r.get("title"))),
+            reported_via=_opt(r.get("via")),
+            reported_via_label=_opt(r.get("viaLabel")),
+            code=compact(URIRef(str(r["code"]))) if r.get("code") is not None else None,
+            date=_opt(day),
+            earliest=None if day is not None else _opt(r.get("from")),
+            latest=None if day is not None else _opt(r.get("to")),
+            quote=str(r["quote"]),
+            evidence=str(r["evidence"]),
+        )
+    return list(out.values())
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def event_detail(store: Store, event: str) -> EventDetail:
     """One event or membership in full: class, label, date or bounds, modality, quote with its
     character offsets in the article, the article (publisher, date), every participant and role.
@@ -484,6 +529,7 @@ def event_detail(store: Store, event: str) -> EventDetail:
         evidence=_evidence(store, iri),
         article=_article_detail(store, article) if article else None,
         participants=participants(store, iri),
+        reports=_reports(store, iri),
     )
 
 

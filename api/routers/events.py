@@ -78,6 +78,25 @@ class EvidenceOut(BaseModel):
     end: int | None = Field(description="Offset just past its last character.")
 
 
+class ReportOut(BaseModel):
+    """One article's account of the event (an `ag:Report`): an event reported by several
+    articles, or twice in one, is one event with several reports."""
+
+    iri: str
+    article: ArticleOut
+    reported_via: str | None = Field(description="The outlet this account cites (TASS…).")
+    reported_via_label: str | None
+    code: str | None = Field(
+        description="The CAMEO code this account gives (`cameo:043`), the event's or narrower; "
+        "null: the event's."
+    )
+    date: str | None = Field(description="The day this account gives; null: see the bounds.")
+    earliest: str | None = Field(description="Otherwise its bounds (null: the event's date).")
+    latest: str | None
+    quote: str = Field(description="This account's verbatim text.")
+    evidence: str = Field(description="The IRI of its evidence (see `evidence`).")
+
+
 class EventDetailOut(BaseModel):
     """One event or membership in full."""
 
@@ -100,10 +119,19 @@ class EventDetailOut(BaseModel):
     date_note: str | None = Field(description="How the date was inferred.")
     modality: str | None = Field(description="Negated, Hypothetical, Future, Historical, or null.")
     role: str | None = Field(description="A membership's role (special envoy…).")
-    quote: str | None = Field(description="The verbatim text of the article.")
-    evidence: list[EvidenceOut] = Field(description="Where that text is in the article.")
+    quote: str | None = Field(
+        description="The verbatim text of the article (of one of them, when several report the "
+        "event: `reports` lists each account)."
+    )
+    evidence: list[EvidenceOut] = Field(
+        description="Where the words are in the articles: one per report."
+    )
     article: ArticleDetailOut | None
     participants: list[ParticipantOut]
+    reports: list[ReportOut] = Field(
+        description="Each article's account of the event (none for a membership). Counts and "
+        "edge weights count events, never reports."
+    )
 
 
 class EventList(BaseModel):
