@@ -41,7 +41,7 @@ SELECT DISTINCT ?s ?p ?o WHERE {
 }
 """
 
-# the events behind one edge, by the derivation rule's three branches (graph/queries/derive_edges.rq)
+# the events behind one edge, by the derivation rule's branches (graph/rules.py)
 BACKING = """
 SELECT DISTINCT ?e ?type ?quote ?article ?mod WHERE {
   {

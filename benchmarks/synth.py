@@ -7,8 +7,8 @@
 The data has the shape ``actorgraph build`` writes (docs/rdf-mapping.md) and conforms to the shapes:
 the ontology graph, an actor registry (the real seed actors plus synthetic states, organisations and
 people), one named graph per article (article node, memberships, claims, events with their evidence
-nodes) and the derived edges, made by the project's own rule (``graph/queries/derive_edges.rq``, run
-in the store). What makes it realistic for benchmarks:
+nodes) and the derived edges, made by the project's own rule (:mod:`graph.rules`, over scans of the
+store). What makes it realistic for benchmarks:
 
 * **Heavy-tailed degrees.** Actors for every role are drawn with probability ∝ 1/rank (Zipf). The
   ranks start with the seed registry's hubs in a fixed order — ``actor:russia``,
@@ -56,6 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from graph import rules  # noqa: E402
 from graph.annotations import ActorSpec, Corpus, load_corpus  # noqa: E402
 from graph.build import (  # noqa: E402
     ACTORS_GRAPH,
@@ -63,7 +64,6 @@ from graph.build import (  # noqa: E402
     ONTOLOGY_GRAPH,
     build,
     corpus_to_rdf,
-    derive_rule,
 )
 from graph.namespaces import PREFIXES  # noqa: E402
 from graph.store import RDFFormat, Store, to_ox  # noqa: E402
@@ -624,6 +624,14 @@ class _Generator:
         )
         add(sentence.subject, "ag:quote", ox.Literal(sentence.text))
         add(sentence.subject, "ag:evidence", ev)
+        if sentence.subject.value.startswith(f"{_ID}event/"):  # its one report, as the builder's
+            report = _n(ev.value.replace(f"{_ID}evidence/", f"{_ID}report/", 1))
+            add(sentence.subject, "ag:hasReport", report)
+            add(report, "ag:reportOf", sentence.subject)
+            add(report, "rdf:type", _iri("ag:Report"))
+            add(report, "prov:wasDerivedFrom", article)
+            add(report, "ag:evidence", ev)
+            add(report, "ag:quote", ox.Literal(sentence.text))
         add(ev, "rdf:type", _iri("ag:Evidence"))
         add(ev, "rdf:type", _iri("oa:Annotation"))
         add(ev, "oa:motivatedBy", _iri("oa:identifying"))
@@ -914,12 +922,21 @@ def generate(triples: int, *, seed: int = DEFAULT_SEED) -> Iterator[ox.Quad]:
 
 
 def derive(store: ox.Store) -> list[ox.Quad]:
-    """The derived edges of the events in ``store`` (which must hold the ontology), by the
-    project's own rule (``graph/queries/derive_edges.rq``), as quads of the edges graph."""
+    """The derived edges of the events in ``store``, by the project's own rule
+    (:mod:`graph.rules`, its table read from the ontology), as quads of the edges graph: one
+    scan per predicate, as the ego-network index reads a large store."""
     g = to_ox(EDGES_GRAPH)
-    result = store.query(derive_rule(), prefixes=PREFIXES, use_default_graph_as_union=True)
-    assert isinstance(result, ox.QueryTriples)
-    return [ox.Quad(t.subject, t.predicate, t.object, g) for t in result]  # type: ignore[arg-type]
+
+    def pairs(p: object) -> list[tuple[str, str]]:
+        return [
+            (q.subject.value, q.object.value)
+            for q in store.quads_for_pattern(None, ox.NamedNode(str(p)), None)
+        ]
+
+    edges = rules.derive(pairs, rules.EdgeRules.from_ontology(load_ontology()))
+    return [
+        ox.Quad(ox.NamedNode(a), ox.NamedNode(p), ox.NamedNode(b), g) for a, p, b in sorted(edges)
+    ]
 
 
 def dataset(triples: int, *, seed: int = DEFAULT_SEED, path: Path | None = None) -> ox.Store:
@@ -965,7 +982,7 @@ def _cache_key(*extra: str) -> str:
     for f in (Path(__file__), ONTOLOGY_FILE, CODES_FILE, SEEDS / "actors.yaml"):
         if f.exists():
             h.update(f.read_bytes())
-    h.update(derive_rule().encode())
+    h.update((ROOT / "graph" / "rules.py").read_bytes())
     for x in extra:
         h.update(x.encode())
     return h.hexdigest()[:16]

@@ -36,6 +36,7 @@ from benchmarks import synth  # noqa: E402
 from graph.batches import check_batch, parse_batch  # noqa: E402
 from graph.build import derive_edges  # noqa: E402
 from graph.namespaces import AG, CAMEO, ID, OA, PROV, RDF, RDFS, SCHEMA, SEM  # noqa: E402
+from graph.reports import complete_reports  # noqa: E402
 from graph.store import RDFFormat, Store  # noqa: E402
 from graph.validate import Result, load_ontology, validate  # noqa: E402
 
@@ -160,6 +161,8 @@ def full_report(store: Store, batch: Graph) -> list[Result]:
     for submitted in batch:
         if not store.contains(submitted):
             merged.add(submitted)
+    for made in complete_reports(batch, merged.triples):  # as check_batch does
+        merged.add(made)
     for edge in derive_edges([merged], load_ontology()):
         merged.add(edge)
     diff = Counter(validate(merged).results) - Counter(validate(before).results)

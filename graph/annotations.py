@@ -727,28 +727,28 @@ def load_corpus(root: Path) -> Corpus:
                         "names some: keep one of the two",
                     )
                 )
-        for r in f.reports:
+        for rep in f.reports:
             unique(
-                "event", r.id, r.source, r.line
+                "event", rep.id, rep.source, rep.line
             )  # a report's id names its evidence, as an event's
-            actor(r.reported_via, r.source, r.line, "reported_via")
-            event = events_by_id.get(r.event)
+            actor(rep.reported_via, rep.source, rep.line, "reported_via")
+            event = events_by_id.get(rep.event)
             if event is None:
                 problems.append(
                     Problem(
-                        r.source,
-                        r.line,
-                        f"event: unknown event {r.event!r}{_suggest(r.event, event_ids)}; a report "
+                        rep.source,
+                        rep.line,
+                        f"event: unknown event {rep.event!r}{_suggest(rep.event, event_ids)}; a report "
                         "adds an account of an event recorded under `events:`",
                     )
                 )
                 continue
-            span, own = r.span, event.span
+            span, own = rep.span, event.span
             if span.earliest is None and span.latest is None:
                 problems.append(
                     Problem(
-                        r.source,
-                        r.line,
+                        rep.source,
+                        rep.line,
                         "no date: give the date as this report gives it (`date`, or "
                         "`date_earliest`/`date_latest`)",
                     )
@@ -758,9 +758,9 @@ def load_corpus(root: Path) -> Corpus:
             ):
                 problems.append(
                     Problem(
-                        r.source,
-                        r.line,
-                        f"the report dates {r.event!r} {span.earliest or '…'}/{span.latest or '…'}, "
+                        rep.source,
+                        rep.line,
+                        f"the report dates {rep.event!r} {span.earliest or '…'}/{span.latest or '…'}, "
                         f"which does not contain the event's {own.earliest or '…'}/"
                         f"{own.latest or '…'}: an event carries only the date its reports agree "
                         "on; narrow the event's date, or correct the report's",

@@ -16,7 +16,7 @@ lookups' joins seven to the eighth times larger — and when it came from other 
 what it states stays traceable. All this in ONE transaction together with
 
 * the direct edges derived from the batch's events by the project's one rule
-  (``graph/queries/derive_edges.rq``, run on the events' data as it will be after the commit). All
+  (:mod:`graph.rules`, run on the events' data as it will be after the commit). All
   of them are kept in the batch graph, even those the graph already holds: retracting the batch
   then removes exactly the edges only it supported, and an edge that other events support stays in
   their graphs;
@@ -859,10 +859,11 @@ class BatchInfo:
     credential: str
     source: str | None
     comment: str | None
-    triples: int  # in the batch graph: new submitted triples and derived edges
+    triples: int  # in the batch graph: new submitted triples, reports made and derived edges
     submitted: int
     new_triples: int
     derived_edges: int
+    report_triples: int = 0  # the reports made for its events' evidence (graph/reports.py)
     retracted_at: str | None = None
     retracted_by: str | None = None
     retraction_comment: str | None = None
@@ -1015,7 +1016,12 @@ def commit_batch(
         raise ValidationFailed(
             check.report, summary("the batch does not conform to the shapes", check.report)
         )
-    counts = {"submitted": check.triples, "new": check.new_triples, "derived": len(check.derived)}
+    counts = {
+        "submitted": check.triples,
+        "new": check.new_triples,
+        "derived": len(check.derived),
+        "reports": len(check.new) - check.new_triples,
+    }
     return write_batch(
         store, check.new, check.derived, counts, steward=steward, source=source,
         comment=comment, now=now, requires=check.requires,
@@ -1134,6 +1140,7 @@ def _infos(store: Store, batch: URIRef | None = None) -> list[BatchInfo]:
                 submitted=int(row["submitted"] or 0),
                 new_triples=int(row["new"] or 0),
                 derived_edges=int(row["derived"] or 0),
+                report_triples=int(row["reports"] or 0),
                 retracted_at=row["retracted"],
                 retracted_by=row["retractedBy"],
                 retraction_comment=row["reason"],

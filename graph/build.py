@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -39,6 +38,7 @@ from graph.namespaces import (
     WD,
     graph_iri,
 )
+from graph.rules import derive_edges
 from graph.store import Store
 from graph.validate import Report, in_annotation_terms, load_ontology, validate
 
@@ -584,25 +584,6 @@ def _event_label(e: EventSpec, when: str, corpus: Corpus) -> str:
     )
     tail = f" → {', '.join(name(o) for o in others)}" if others else ""
     return f"{name(e.agent)}: {prefix}{words}{tail} ({when})"
-
-
-# ---------------------------------------------------------------------------- derivation
-
-
-@cache
-def derive_rule() -> str:
-    """The SPARQL CONSTRUCT rule in ``graph/queries/derive_edges.rq``."""
-    return resources.files("graph.queries").joinpath("derive_edges.rq").read_text(encoding="utf-8")
-
-
-def derive_edges(data: Iterable[Graph], ontology: Graph) -> Graph:
-    """Derive the direct edges from the events with the one rule, in a scratch in-memory store."""
-    scratch = Store.memory()
-    scratch.add_graphs({graph_iri("scratch", str(i)): g for i, g in enumerate([ontology, *data])})
-    edges = Graph()
-    for triple in scratch.query(derive_rule()).triples():
-        edges.add(triple)
-    return edges
 
 
 # ---------------------------------------------------------------------------- build

@@ -2,7 +2,7 @@
 
 An :class:`ActorNetwork` is a compact in-memory index of the actor-to-actor edges the build derives
 (named graph ``id:graph/edges``), each with the events behind it, read from the store with a dozen
-bulk scans (``graph/queries/network_*.rq``; the rule of ``derive_edges.rq`` is applied to them
+bulk scans (``graph/queries/network_*.rq``; the rule of :mod:`graph.rules` is applied to them
 here). Neighbourhoods are found by breadth-first search over this index, cut to a node budget by
 tie strength, and only then materialised, as plain records and (on demand) a
 :class:`networkx.MultiDiGraph`: on a hub of a million-triple graph a walk over such an index takes
@@ -53,10 +53,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import networkx as nx
+from rdflib import Graph
 
 from graph.errors import InvalidInput, NotFound
 from graph.namespaces import PREFIXES
 from graph.query import canned
+from graph.rules import EdgeRules, EventRoles
 
 if TYPE_CHECKING:
     from graph.store import Store
@@ -1147,9 +1149,9 @@ class ActorNetwork:
 # ---------------------------------------------------------------------------- reading the store
 #
 # The store is read with scans only (one triple pattern per row, joined here in dicts): on a
-# large on-disk store each per-row lookup of a SPARQL join costs more than decoding the row, so
-# the derivation rule of graph/queries/derive_edges.rq is applied in Python, to the letter, over
-# scans. tests/graph/test_networks.py checks that the result is exactly the edges graph.
+# large on-disk store each per-row lookup of a SPARQL join costs more than decoding the row. The
+# edges come from graph.rules, the one rule the build and the batches use too;
+# tests/graph/test_networks.py checks that the result is exactly the edges graph.
 
 
 def _rows(store: Store, name: str) -> Iterator[tuple[str | None, ...]]:
@@ -1176,15 +1178,18 @@ def _most_specific(rows: Iterable[tuple[str | None, ...]]) -> dict[str, str]:
     return {subject: name for subject, (_, name) in best.items()}
 
 
+def _read_rules(store: Store) -> EdgeRules:
+    """The edge rule's table from the store's own ontology (``network_rule_table.rq``)."""
+    table = Graph()
+    for t in store.query(canned("network_rule_table")).triples():
+        table.add(t)
+    return EdgeRules.from_ontology(table)
+
+
 def _read_ties(store: Store, relations: dict[str, bool]) -> list[Tie]:
-    """The derived edges with the events behind each, by the rule of ``derive_edges.rq``:
-    symmetric relations between every two participants, others from the agent to each target,
-    speech acts from the agent to each addressee, memberships from member to organisation;
-    events whose modality suppresses edges (``ag:suppressesEdges`` in the ontology) derive nothing."""
-    derives: dict[str, tuple[str | None, bool]] = {}  # class → (relation, is a speech act)
-    for cls, prop, is_speech in _rows(store, "network_event_classes"):
-        assert cls is not None
-        derives[cls] = (local_name(prop) if prop else None, is_speech == "true")
+    """The derived edges with the events behind each: the rule of :mod:`graph.rules` (its table
+    from the store's ontology) applied to each event's roles, read with scans."""
+    rules = _read_rules(store)
     classes: dict[str, list[str]] = {}
     depth_rows: list[tuple[str | None, ...]] = []
     for row in _rows(store, "network_event_types"):
@@ -1193,11 +1198,14 @@ def _read_ties(store: Store, relations: dict[str, bool]) -> list[Tie]:
         classes.setdefault(event, []).append(cls)
         depth_rows.append(row)
     kinds = _most_specific(depth_rows)
-    excluded = {e for (e,) in _rows(store, "network_excluded_events")}
-    roles: dict[str, dict[str, list[str]]] = {}
+    modalities: dict[str, set[str]] = {}
+    for event, modality in _rows(store, "network_modalities"):
+        assert event is not None and modality is not None
+        modalities.setdefault(event, set()).add(modality)
+    roles: dict[str, dict[str, set[str]]] = {}
     for event, role, actor in _rows(store, "network_roles"):
         assert event is not None and role is not None and actor is not None
-        roles.setdefault(event, {}).setdefault(role, []).append(actor)
+        roles.setdefault(event, {}).setdefault(role, set()).add(actor)
     participants: dict[str, set[str]] = {}
     for event, actor in _rows(store, "network_symmetric_participants"):
         assert event is not None and actor is not None
@@ -1222,25 +1230,24 @@ def _read_ties(store: Store, relations: dict[str, bool]) -> list[Tie]:
                 grouped.setdefault((o, relation, s), {})[event.iri] = event
 
     for iri, event_classes in classes.items():
-        if iri in excluded:
+        mine = roles.get(iri, {})
+        edges = list(
+            rules.edges(
+                EventRoles(
+                    classes=set(event_classes),
+                    modalities=modalities.get(iri, set()),
+                    agents=mine.get("a", set()),
+                    targets=mine.get("t", set()),
+                    addressees=mine.get("d", set()),
+                    participants=participants.get(iri, set()),
+                )
+            )
+        )
+        if not edges:
             continue
         ev = Event(iri, kinds[iri], *dates.get(iri, (None, None)), *tones.get(iri, (None, None)))
-        mine = roles.get(iri, {})
-        for cls in event_classes:
-            relation, speech = derives.get(cls, (None, False))
-            if relation is not None and relations.get(relation, False):
-                people = sorted(participants.get(iri, ()))
-                for i, a in enumerate(people):
-                    for b in people[i + 1 :]:
-                        add(a, relation, b, ev)
-            elif relation is not None:
-                for a in mine.get("a", ()):
-                    for o in mine.get("t", ()):
-                        add(a, relation, o, ev)
-            if speech:
-                for a in mine.get("a", ()):
-                    for o in mine.get("d", ()):
-                        add(a, "addressed", o, ev)
+        for a, relation, b in edges:
+            add(a, local_name(relation), b, ev)
     for ms, member, organisation, day in _rows(store, "network_memberships"):
         assert ms is not None and member is not None and organisation is not None
         add(member, AFFILIATION, organisation, Event(ms, "Membership", day, day))

@@ -36,7 +36,9 @@ _EVIDENCE = str(ID) + "evidence/"
 def _event_classes() -> frozenset[Node]:
     """``ag:PoliticalEvent`` and its subclasses, from the ontology."""
     onto = load_ontology()
-    return frozenset(onto.transitive_subjects(RDFS.subClassOf, AG.PoliticalEvent))
+    return frozenset(
+        c for c in onto.transitive_subjects(RDFS.subClassOf, AG.PoliticalEvent) if c is not None
+    )
 
 
 def report_iri(evidence: Node) -> URIRef:

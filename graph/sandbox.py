@@ -112,6 +112,7 @@ def check_job(
             "submitted": check.triples,
             "new": check.new_triples,
             "derived": len(check.derived),
+            "reports": len(check.new) - check.new_triples,
         },
         requires=check.requires,
     )

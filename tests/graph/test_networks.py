@@ -622,7 +622,7 @@ def test_gexf_loads_in_networkx(ego: EgoNetwork) -> None:
 def test_the_index_holds_exactly_the_edges_graph(
     net: ActorNetwork, reference: nx.MultiDiGraph
 ) -> None:
-    """The index applies derive_edges.rq over scans; it must agree with what the build stored."""
+    """The index applies graph.rules over scans; it must agree with what the build stored."""
     stored = {(s, k, o) for s, o, k in reference.edges(keys=True)}
     indexed: set[tuple[str, str, str]] = set()
     for tie in net.ties:
