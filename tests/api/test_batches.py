@@ -21,6 +21,7 @@ from api.app import create_app
 from api.routers.validate import EXAMPLE_BATCH
 from api.runtime import Runtime
 from graph.checkpoints import HELD
+from graph.reports import complete_reports
 from graph.settings import Settings
 from tests.workerfns import FUNCTIONS, Gate
 
@@ -341,6 +342,7 @@ def big_batch(events: int) -> tuple[str, int]:
         parts.append(body)
     text = "\n".join(parts)
     g = Graph().parse(data=text, format="turtle")
+    g += complete_reports(g)  # the reports a commit makes for their evidence
     marked = sum(1 for s in g.subjects() if "bulk-" in str(s))
     return text, marked
 
@@ -352,7 +354,8 @@ def test_readers_during_a_commit_see_all_of_it_or_none(client: TestClient) -> No
     text, total = big_batch(150)
     count = (
         "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o "
-        'FILTER (CONTAINS(STR(?s), "/event/bulk-") || CONTAINS(STR(?s), "/evidence/bulk-")) }'
+        'FILTER (CONTAINS(STR(?s), "/event/bulk-") || CONTAINS(STR(?s), "/evidence/bulk-") '
+        '|| CONTAINS(STR(?s), "/report/bulk-")) }'
     )
     seen: list[int] = []
     failed: list[str] = []

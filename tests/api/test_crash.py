@@ -36,6 +36,7 @@ import pytest
 from rdflib import Graph
 
 from api.routers.validate import EXAMPLE_BATCH
+from graph.reports import complete_reports
 from tests.servers import free_port, start, stop, wait_until_up
 
 pytestmark = pytest.mark.slow
@@ -54,7 +55,8 @@ TOKEN = "crash-test-token-0123456789"
 EVENTS = 1200  # ≈ 25,000 triples, 1 MB of Turtle
 COUNT = (
     "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o "
-    'FILTER (CONTAINS(STR(?s), "/event/bulk-") || CONTAINS(STR(?s), "/evidence/bulk-")) }'
+    'FILTER (CONTAINS(STR(?s), "/event/bulk-") || CONTAINS(STR(?s), "/evidence/bulk-") '
+    '|| CONTAINS(STR(?s), "/report/bulk-")) }'
 )
 
 
@@ -65,6 +67,7 @@ def big_batch() -> tuple[bytes, int]:
     parts += [body.replace("example-russia-pakistan-talks", f"bulk-{i}") for i in range(EVENTS)]
     text = "\n\n".join(parts)
     graph = Graph().parse(data=text, format="turtle")
+    graph += complete_reports(graph)  # the reports a commit makes for their evidence
     return text.encode(), sum(1 for s in graph.subjects() if "bulk-" in str(s))
 
 

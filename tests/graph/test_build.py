@@ -79,21 +79,28 @@ def test_who_accused_russia_of_what_when_where(store: Store) -> None:
     assert "John Nicholson" in accusers
     assert "United States" in accusers
     for r in result:
-        assert r["quote"] and r["article"].endswith(".txt") and r["date"]
+        assert r["quotes"] and r["date"]
+        files = r["articles"].split()
+        assert files and all(f.endswith(".txt") for f in files)
+        # one row per accusation: its reports' quotes, one per report
+        assert int(r["reports"]) == len(r["quotes"].split(" ‖ ")) >= len(files)
     # Nicholson's BBC interview in the Sputnik article: Russian weapons smuggled to the Taliban.
     bbc = [
-        r for r in result if r["accuser"] == "John Nicholson" and r["article"].startswith("003_")
+        r for r in result if r["accuser"] == "John Nicholson" and r["articles"].startswith("003_")
     ]
-    assert bbc and any("weapons" in r["quote"] for r in bbc)
+    assert bbc and any("weapons" in r["quotes"] for r in bbc)
     assert any(r["date"] == "2018-03-23" for r in bbc)
+    # his December 2016 briefing, reported by Reuters and by Voice of America: one accusation
+    briefing = [r for r in result if "lending legitimacy" in r["claim"]]
+    assert len(briefing) == 1 and briefing[0]["reports"] == "2"
 
 
 def test_what_kabulov_denied_and_whose_claim(store: Store) -> None:
     result = rows(store, (EXAMPLES / "what-kabulov-denied.rq").read_text())
-    lie = [r for r in result if "simple lie" in r["quote"]]
+    lie = [r for r in result if "simple lie" in r["quotes"]]
     assert lie, "Kabulov's 'a simple lie' denial is missing"
     assert {r.get("claimant") for r in lie} >= {"John Nicholson"}
-    assert all(r["article"].startswith("001_") for r in lie)
+    assert all(r["articles"].startswith("001_") for r in lie)
     assert any("legitim" in r["claim"].lower() for r in lie)
 
 
@@ -103,6 +110,10 @@ def test_who_met_in_moscow_in_december_2016(store: Store) -> None:
     assert {"Russia", "China", "Pakistan"} <= participants
     for r in result:
         assert dt.date.fromisoformat(r["date"][:10]).year == 2016
+    # the 27 December trilateral, via the Times of India and via Anadolu: one meeting, two reports
+    [trilateral] = [r for r in result if r["date"] == "2016-12-27"]
+    assert trilateral["reports"] == "2"
+    assert set(trilateral["reportedBy"].split(", ")) == {"The Times of India", "Anadolu Agency"}
 
 
 def test_negated_meeting_gives_no_edge(store: Store) -> None:
@@ -140,14 +151,15 @@ def test_every_edge_has_an_event_whose_quote_is_in_its_article(store: Store) -> 
             """SELECT * WHERE {
                  ?e a/rdfs:subClassOf* ?c . ?c ag:shortcutProperty ?p .
                  { ?e ag:agent ?s ; ag:target ?o } UNION { ?e ag:participant ?s , ?o . ?p a owl:SymmetricProperty }
-                 ?e ag:quote ?quote ; ag:evidence/oa:hasTarget ?t .
+                 ?e ag:hasReport/ag:evidence ?ev . ?ev oa:hasTarget ?t .
                  ?t oa:hasSource/ag:sourceFile ?file ;
+                    oa:hasSelector/oa:exact ?quote ;
                     oa:hasSelector [ a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end ] .
                }"""
             if edge["p"] != str(AG.addressed)
             else """SELECT * WHERE {
-                 ?e ag:agent ?s ; ag:addressee ?o ; ag:quote ?quote ; ag:evidence/oa:hasTarget ?t .
-                 ?t oa:hasSource/ag:sourceFile ?file ;
+                 ?e ag:agent ?s ; ag:addressee ?o ; ag:hasReport/ag:evidence/oa:hasTarget ?t .
+                 ?t oa:hasSource/ag:sourceFile ?file ; oa:hasSelector/oa:exact ?quote ;
                     oa:hasSelector [ a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end ] . }""",
             **{"s": URIRef(edge["s"]), "o": URIRef(edge["o"])},
             **({"p": URIRef(edge["p"])} if edge["p"] != str(AG.addressed) else {}),
