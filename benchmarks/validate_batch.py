@@ -3,6 +3,7 @@
     python benchmarks/validate_batch.py                 # 1M-triple synthetic store (synth.py)
     python benchmarks/validate_batch.py --scale 100k --verify   # and prove the report identical
                                                                 # to pySHACL on the merged graph
+    python benchmarks/validate_batch.py --shapes        # and the time of each SPARQL constraint
 
 A batch is what a steward commits after reading one new article: the article node and ``--events``
 events (default 57, ≈ 1,000 triples with their evidence) of the kinds and proportions of the store
@@ -24,6 +25,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -169,6 +171,34 @@ def full_report(store: Store, batch: Graph) -> list[Result]:
     return sorted(diff.elements(), key=Result.sort_key)
 
 
+class ConstraintTimes:
+    """The time pySHACL spends in each SPARQL constraint (all focus nodes), summed over runs."""
+
+    def __init__(self) -> None:
+        from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
+
+        self.seconds: Counter[str] = Counter()
+        self.nodes: Counter[str] = Counter()
+        evaluate = SPARQLBasedConstraint._evaluate_sparql_constraint
+
+        def timed(component: Any, constraint: Any, graph: Any, focus: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return evaluate(component, constraint, graph, focus)
+            finally:
+                name = str(constraint.node).rsplit("#", 1)[-1]
+                self.seconds[name] += time.perf_counter() - t0
+                self.nodes[name] += len(focus)
+
+        SPARQLBasedConstraint._evaluate_sparql_constraint = timed
+
+    def print(self, runs: int) -> None:
+        print(f"SPARQL constraints, per batch (mean of {runs} runs): ms, focus nodes, constraint")
+        for name, seconds in self.seconds.most_common():
+            print(f"  {seconds / runs * 1000:8.1f} {self.nodes[name] // runs:6d}  {name}")
+        print(f"  {sum(self.seconds.values()) / runs * 1000:8.1f}         in all")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -182,6 +212,9 @@ def main() -> int:
     parser.add_argument(
         "--verify", action="store_true", help="also compare with full validation (slow at 1M)"
     )
+    parser.add_argument(
+        "--shapes", action="store_true", help="also time each SPARQL constraint (pySHACL's)"
+    )
     args = parser.parse_args()
     path = args.store or synth.cached(args.scale).path
     started = time.perf_counter()
@@ -192,6 +225,7 @@ def main() -> int:
         f"(opened and sampled in {time.perf_counter() - started:.1f} s)"
     )
     check_batch(store, make_batch(sampler, args.events, seed=0))  # warm-up: shapes, ontology
+    constraints = ConstraintTimes() if args.shapes else None
     times: list[float] = []
     for run in range(1, args.runs + 1):
         batch = make_batch(sampler, args.events, seed=run)
@@ -209,6 +243,8 @@ def main() -> int:
         f"triples: median {statistics.median(times):.3f} s, max {max(times):.3f} s "
         f"({args.runs} runs)"
     )
+    if constraints is not None:
+        constraints.print(args.runs)
     if args.verify:
         batch = make_batch(sampler, args.events, seed=1)
         bad = Graph()
