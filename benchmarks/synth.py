@@ -925,13 +925,15 @@ def derive(store: ox.Store) -> list[ox.Quad]:
     """The derived edges of the events in ``store``, by the project's own rule
     (:mod:`graph.rules`, its table read from the ontology), as quads of the edges graph: one
     scan per predicate, as the ego-network index reads a large store."""
-    g = to_ox(EDGES_GRAPH)
+    g = ox.NamedNode(str(EDGES_GRAPH))
 
     def pairs(p: object) -> list[tuple[str, str]]:
-        return [
-            (q.subject.value, q.object.value)
-            for q in store.quads_for_pattern(None, ox.NamedNode(str(p)), None)
-        ]
+        out = []
+        for q in store.quads_for_pattern(None, ox.NamedNode(str(p)), None):
+            s, o = q.subject, q.object
+            if isinstance(s, ox.NamedNode) and isinstance(o, ox.NamedNode | ox.Literal):
+                out.append((s.value, o.value))
+        return out
 
     edges = rules.derive(pairs, rules.EdgeRules.from_ontology(load_ontology()))
     return [
