@@ -15,7 +15,19 @@ from pydantic.json_schema import models_json_schema
 from api.docs import install_docs
 from api.errors import PROBLEM_JSON, install_error_handlers
 from api.examples import attach as attach_examples
-from api.routers import actors, batches, events, extract, health, paths, sparql, stats, validate
+from api.explorer import install_explorer
+from api.routers import (
+    actors,
+    articles,
+    batches,
+    events,
+    extract,
+    health,
+    paths,
+    sparql,
+    stats,
+    validate,
+)
 from api.runtime import Runtime
 from graph.settings import Settings
 
@@ -28,7 +40,9 @@ Every edge is backed by an event with its date, its article and the verbatim quo
 * **/sparql** — SPARQL 1.1 Protocol (read-only; SERVICE, LOAD and foreign datasets are refused;
   every query runs under a time limit).
 * **/actors/{actor}/ego** — ego networks for visualisers (Cytoscape.js, node-link, GraphML, GEXF).
-* **/actors**, **/paths**, **/events**, **/stats** — lookups with evidence.
+* **/actors**, **/paths**, **/events**, **/stats** — lookups with evidence; **/articles/{article}/text**
+  the text the evidence's offsets count in.
+* **/** — a page to explore the graph in a browser (ego networks, evidence, a SPARQL editor).
 * **/validate**, **/batches** — data stewards validate new triples in the context of the graph,
   commit them as a batch (bearer token), review and retract batches.
 * **/extract** — candidate actors and events from the text of an article.
@@ -77,7 +91,9 @@ def create_app(
         )
     install_error_handlers(app)
     install_docs(app)
-    for module in (sparql, actors, paths, events, stats, health, extract, validate, batches):
+    install_explorer(app)
+    routers = (sparql, actors, paths, events, articles, stats, health, extract, validate, batches)
+    for module in routers:
         app.include_router(module.router)
     app.openapi = partial(_openapi, app)  # type: ignore[method-assign]
     return app

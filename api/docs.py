@@ -39,6 +39,7 @@ CACHE_CONTROL = "public, max-age=31536000, immutable"
 #: By suffix, so the answer does not depend on the machine's /etc/mime.types.
 MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
     ".png": "image/png",

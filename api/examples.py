@@ -183,6 +183,13 @@ REQUESTS: tuple[ExampleRequest, ...] = (
         path="/events/a003-taliban-assures-russia",
     ),
     ExampleRequest(
+        name="article-text",
+        summary="The text of an article, which evidence offsets count in",
+        operation="GET /articles/{article}/text",
+        media_type="text/plain",
+        path="/articles/unknown-2016-russia-disengaging-us-afghanistan/text",
+    ),
+    ExampleRequest(
         name="stats",
         summary="The seed graph",
         operation="GET /stats",

@@ -40,6 +40,7 @@ __all__ = [
     "Participant",
     "actor_events",
     "actor_profile",
+    "article_detail",
     "event_detail",
     "event_iris",
     "event_records",
@@ -399,6 +400,27 @@ def _article_detail(store: Store, iri: str) -> ArticleDetail:
         language=one(SCHEMA.inLanguage),
         url=one(SCHEMA.url),
     )
+
+
+def article_detail(store: Store, article: str) -> ArticleDetail:
+    """One article by its IRI, CURIE (``article:…``) or local id, as :func:`event_detail` shows it:
+    the explorer page opens an article's text (``ArticleDetail.file``) at a quote's offsets.
+
+    Raises
+    ------
+    NotFound
+        The store states neither a headline nor a text file of this article.
+    """
+    text = article.strip()
+    if text.startswith(("http://", "https://")):
+        iri = text
+    else:
+        iri = (expand(text) if ":" in text else None) or str(ID) + "article/" + text
+    if _plausible_iri(iri):
+        detail = _article_detail(store, iri)
+        if detail.title is not None or detail.file is not None:
+            return detail
+    raise NotFound(f"no article {article!r}")
 
 
 def _evidence(store: Store, event: str) -> list[Evidence]:

@@ -48,6 +48,7 @@ from api.app import create_app
 from api.docs import REDOC, STATIC, SWAGGER_UI
 from api.routers import (
     actors,
+    articles,
     batches,
     events,
     extract,
@@ -247,7 +248,7 @@ def test_openapi_json_and_the_docs_pages_answer_head_too(client: TestClient) -> 
 
 
 # ------------------------------------------------------------------------------ the examples
-ROUTERS = (sparql, actors, paths, events, stats, health, extract, validate, batches)
+ROUTERS = (sparql, actors, paths, events, articles, stats, health, extract, validate, batches)
 
 
 def test_every_operation_has_an_example_of_each_success_answer(client: TestClient) -> None:
