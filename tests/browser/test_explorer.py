@@ -7,6 +7,7 @@ Each scenario waits for elements (never for a time) and saves a screenshot of ea
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,11 @@ ARTIFACTS = PROJECT_ROOT / "artifacts" / "browser"
 #: Generous: the machine may be busy (CI shares its cores); a wait ends as soon as it is met.
 TIMEOUT_MS = 30_000
 
+#: CI sets it (.ci/run): there, a missing browser fails the run instead of skipping its tests
+REQUIRED = os.environ.get("CI_REQUIRE_BROWSER") == "1"
+if REQUIRED and not CHROMIUM.exists():
+    raise RuntimeError("CI_REQUIRE_BROWSER=1 and no /usr/bin/chromium: install Debian's chromium")
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
@@ -29,7 +35,10 @@ pytestmark = [
         not CHROMIUM.exists(), reason="no /usr/bin/chromium (Debian: apt-get install chromium)"
     ),
 ]
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
+if REQUIRED:
+    import playwright.sync_api as sync_api
+else:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
 
 sync_api.expect.set_options(timeout=TIMEOUT_MS)
 
