@@ -417,7 +417,10 @@ def article_detail(store: Store, article: str) -> ArticleDetail:
     else:
         iri = (expand(text) if ":" in text else None) or str(ID) + "article/" + text
     if _plausible_iri(iri):
-        detail = _article_detail(store, iri)
+        try:
+            detail = _article_detail(store, iri)
+        except InvalidInput:  # not an IRI the engine takes (a C1 control character…): none has it
+            raise NotFound(f"no article {article!r}") from None
         if detail.title is not None or detail.file is not None:
             return detail
     raise NotFound(f"no article {article!r}")
