@@ -315,3 +315,46 @@ def test_the_layout_fits_a_phone_and_a_laptop(browser: Any, server: str, artifac
             p.page.screenshot(path=artifacts / f"sparql-{name}.png")
         finally:
             p.close()
+
+
+def test_the_timeline_follows_the_date_range_and_opens_an_events_evidence(
+    desktop: Page, artifacts: Path
+) -> None:
+    search_taliban(desktop)
+    p = desktop.page
+    marks = p.locator("#timeline .mark")
+    marks.first.wait_for()
+    everything = int(p.locator("#timeline").get_attribute("data-events") or 0)
+    assert everything == marks.count() >= 10
+    assert "events in view" in p.locator("#timeline-status").inner_text()
+    desktop.page.screenshot(path=artifacts / "timeline-1280.png")
+    # keyboard: focus a mark, Enter: its evidence in the side panel
+    marks.first.focus()
+    p.keyboard.press("Enter")
+    p.locator("#evidence blockquote").first.wait_for()
+    assert p.locator("#evidence-title").evaluate("(e) => e === document.activeElement")
+    # the date range: only the events of 2017 and later stay
+    p.get_by_label("From").fill("2017-01-01")
+    p.get_by_label("From").dispatch_event("change")
+    sync_api.expect(p.locator("#timeline")).not_to_have_attribute("data-events", str(everything))
+    fewer = int(p.locator("#timeline").get_attribute("data-events") or 0)
+    assert 0 < fewer < everything
+    labels = marks.evaluate_all("(ms) => ms.map((m) => m.getAttribute('aria-label'))")
+    assert all(label[:4] >= "2017" or " – " in label[:25] for label in labels), labels
+
+
+def test_the_articles_in_view_open_their_text(desktop: Page, artifacts: Path) -> None:
+    search_taliban(desktop)
+    p = desktop.page
+    items = p.locator("#articles li")
+    items.first.wait_for()
+    assert items.count() >= 3
+    first = items.first.inner_text()
+    assert "events in view" in first or "event in view" in first
+    assert "Wikinews · 2016-01-01" in p.locator("#articles").inner_text()  # publisher · date
+    items.first.get_by_role("button").click()
+    text = p.locator("#article-text")
+    sync_api.expect(text).not_to_have_text("Loading…")
+    assert len(text.inner_text()) > 500
+    assert p.locator("#article-meta").inner_text()  # publisher and date
+    p.screenshot(path=artifacts / "articles-1280.png")

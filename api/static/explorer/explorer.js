@@ -380,6 +380,7 @@ function draw(graph) {
   document.body.dataset.network = d.label; // for tests and scripts: the network drawn last
   if (!performance.getEntriesByName("network-drawn").length) performance.mark("network-drawn"); // benchmarks/page.py
   showTies(d);
+  showTimeline();
 }
 
 /** Labels outward from the centre, so that the rings' labels do not run into each other. */
@@ -405,6 +406,11 @@ function setUpGraph() {
     boxSelectionEnabled: false,
   });
   state.cy = cy;
+  // the timeline under the graph changes its height: fit the network to what is left
+  new ResizeObserver(() => {
+    cy.resize();
+    cy.fit(undefined, 24);
+  }).observe($("#cy"));
   window.actorgraph = { cy }; // for the browser tests and the curious
   cy.on("tap", "node", (e) => {
     $("#search").value = e.target.data("label");
@@ -566,6 +572,200 @@ function eventItem(ev) {
   );
 }
 
+// ------------------------------------------------------------------- timeline and articles
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+}
+const DAY = 86_400_000;
+const time = (date) => Date.parse(`${date}T00:00:00Z`);
+const isoDay = (t) => new Date(t).toISOString().slice(0, 10);
+
+/** Every event (not memberships), fetched once, by IRI: the timeline picks those in view. */
+function everyEvent() {
+  state.everyEvent ??= (async () => {
+    const all = new Map();
+    for (let offset = 0; ; offset += 500) {
+      const page = await json(`events?limit=500&offset=${offset}`);
+      for (const e of page.events) all.set(e.iri, e);
+      if (offset + page.limit >= page.total) return all;
+    }
+  })().catch((e) => {
+    state.everyEvent = null;
+    throw e;
+  });
+  return state.everyEvent;
+}
+
+/** The events behind the edges drawn, each with the polarity of its edge, oldest first. */
+async function eventsInView() {
+  const all = await everyEvent();
+  const seen = new Map();
+  for (const edge of state.edges) {
+    for (const iri of edge.data.events) {
+      const ev = all.get(iri);
+      if (ev && !seen.has(iri)) seen.set(iri, { ...ev, polarity: edge.data.polarity });
+    }
+  }
+  const start = (e) => e.date || e.earliest || e.latest || "9999";
+  return [...seen.values()].sort((a, b) => start(a).localeCompare(start(b)) || a.iri.localeCompare(b.iri));
+}
+
+async function showTimeline() {
+  const edges = state.edges;
+  const box = $("#timeline");
+  const say = (text, error = false) => {
+    $("#timeline-status").textContent = text;
+    $("#timeline-status").classList.toggle("error", error);
+  };
+  let events;
+  try {
+    events = await eventsInView();
+  } catch (e) {
+    say(e.message, true);
+    return;
+  }
+  if (edges !== state.edges) return; // a newer network was drawn meanwhile
+  const dated = events
+    .map((e) => ({ e, from: e.date || e.earliest || e.latest, to: e.date || e.latest || e.earliest }))
+    .filter((d) => d.from);
+  const undated = events.length - dated.length;
+  box.replaceChildren();
+  box.dataset.events = String(dated.length);
+  showArticles(events, edges);
+  if (!dated.length) {
+    say(events.length ? `${events.length} undated events in view.` : "No events in view.");
+    return;
+  }
+  let lo = Math.min(...dated.map((d) => time(d.from)));
+  let hi = Math.max(...dated.map((d) => time(d.to)));
+  if (hi - lo < 60 * DAY) (lo -= 30 * DAY), (hi += 30 * DAY);
+  say(
+    `${dated.length} event${dated.length === 1 ? "" : "s"} in view, ${isoDay(lo)} to ${isoDay(hi)}` +
+      `${undated ? `, ${undated} undated` : ""}. Bars: dates known by their bounds.`,
+  );
+  const width = Math.max(240, box.clientWidth || 600);
+  const pad = 10;
+  const x = (t) => pad + ((t - lo) / (hi - lo)) * (width - 2 * pad);
+  const LANE = 12;
+  const lanes = []; // the right end of the last mark in each lane
+  const marks = dated.map((d) => {
+    const x0 = x(time(d.from));
+    const w = Math.max(8, x(time(d.to) + DAY) - x0);
+    let lane = lanes.findIndex((end) => end + 2 < x0);
+    if (lane < 0) lane = lanes.length < 6 ? lanes.push(0) - 1 : lanes.indexOf(Math.min(...lanes));
+    lanes[lane] = x0 + w;
+    return { ...d, x0, w, y: 4 + lane * LANE };
+  });
+  const axisY = 6 + lanes.length * LANE;
+  const height = axisY + 18;
+  const ticks = [];
+  const y0 = new Date(lo).getUTCFullYear();
+  const y1 = new Date(hi).getUTCFullYear();
+  const step = Math.max(1, Math.ceil((y1 - y0 + 1) / Math.max(1, Math.floor(width / 60))));
+  for (let y = y0; y <= y1 + 1; y += step) {
+    const t = Date.UTC(y, 0, 1);
+    if (t < lo || t > hi) continue;
+    ticks.push(
+      svg("line", { x1: x(t), x2: x(t), y1: 0, y2: axisY + 4, stroke: "#bbb" }),
+      svg("text", { x: x(t) + 2, y: axisY + 14, "font-size": 11, fill: "#444" }, String(y)),
+    );
+  }
+  const dash = { solid: "", dashed: "4 2", dotted: "1.5 1.5" };
+  const chart = svg(
+    "svg",
+    { width, height, role: "group", "aria-label": `Timeline: ${dated.length} events` },
+    svg("line", { x1: pad, x2: width - pad, y1: axisY, y2: axisY, stroke: "#666" }),
+    ...ticks,
+    ...marks.map((m) => {
+      const p = polarityOf(m.e.polarity);
+      const name = `${dateText(m.e)} · ${m.e.type} · ${p.name.toLowerCase()}: ${m.e.label || short(m.e.iri)}`;
+      const mark = svg(
+        "rect",
+        {
+          x: m.x0, y: m.y, width: m.w, height: 9, rx: m.e.date ? 4.5 : 2,
+          fill: p.color, stroke: "#222", "stroke-width": 1, "stroke-dasharray": dash[p.line],
+          tabindex: 0, role: "button", class: "mark", "aria-label": name, "data-iri": m.e.iri,
+        },
+        svg("title", {}, name),
+      );
+      mark.addEventListener("click", () => showEvent(m.e.iri));
+      mark.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          showEvent(m.e.iri);
+        }
+      });
+      return mark;
+    }),
+  );
+  box.append(chart);
+}
+
+/** One event's evidence in the side panel (from the timeline). */
+async function showEvent(iri) {
+  const panel = $("#evidence");
+  const back = el("button", { type: "button", onclick: () => showTies({ label: state.nodes.get(state.cy.$("node.center").id())?.label || "" }) }, "← All ties");
+  const title = el("h2", { id: "evidence-title", tabindex: "-1" }, "Event");
+  panel.replaceChildren(back, title, el("p", {}, "Loading the event…"));
+  title.focus();
+  let ev;
+  try {
+    ev = await json(`events/${encodeURIComponent(localId(iri, "event"))}`);
+  } catch (e) {
+    panel.lastChild.replaceWith(el("p", { class: "status error" }, e.message));
+    return;
+  }
+  title.textContent = ev.label || short(ev.iri);
+  panel.lastChild.replaceWith(el("ol", { class: "events" }, eventItem(ev)));
+}
+
+/** The articles behind the events in view: title, publisher, date, how many events each reports. */
+async function showArticles(events, edges) {
+  const counts = new Map();
+  for (const e of events) {
+    if (!e.article) continue;
+    const c = counts.get(e.article.iri) || { article: e.article, events: 0, sample: e.iri };
+    c.events += 1;
+    counts.set(e.article.iri, c);
+  }
+  state.articles ??= new Map(); // article IRI → its detail (publisher, date), fetched once
+  let rows;
+  try {
+    rows = await Promise.all(
+      [...counts.values()].map(async (c) => {
+        if (!state.articles.has(c.article.iri)) {
+          const detail = (await json(`events/${encodeURIComponent(localId(c.sample, "event"))}`)).article;
+          state.articles.set(c.article.iri, detail);
+        }
+        return { ...c, detail: state.articles.get(c.article.iri) };
+      }),
+    );
+  } catch (e) {
+    $("#articles-status").textContent = e.message;
+    return;
+  }
+  if (edges !== state.edges) return;
+  rows.sort((a, b) => b.events - a.events || (a.article.title || "").localeCompare(b.article.title || ""));
+  $("#articles-status").textContent = rows.length
+    ? `${rows.length} article${rows.length === 1 ? "" : "s"} report the ${events.length} events in view.`
+    : "No article reports an event in view.";
+  $("#articles").replaceChildren(
+    ...rows.map(({ article, detail, events: n }) => {
+      const published = detail?.published || dateText({ earliest: detail?.published_earliest, latest: detail?.published_latest });
+      return el(
+        "li",
+        {},
+        el("button", { type: "button", class: "link", onclick: () => openArticle(article, null, detail) }, article.title || short(article.iri)),
+        el("span", { class: "hint" }, `${detail?.publisher_label || "publisher not stated"} · ${published} · ${n} event${n === 1 ? "" : "s"} in view`),
+      );
+    }),
+  );
+}
+
 // ---------------------------------------------------------------------------------- article
 async function openArticle(article, evidence, detail) {
   const dialog = $("#article");
@@ -582,6 +782,12 @@ async function openArticle(article, evidence, detail) {
     return;
   }
   // the offsets count Unicode characters (code points), not JavaScript's UTF-16 units
+  if (!evidence) {
+    pre.textContent = text;
+    pre.scrollTop = 0;
+    pre.focus();
+    return;
+  }
   const chars = Array.from(text);
   let start = evidence.start;
   let end = evidence.end;
