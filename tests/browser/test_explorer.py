@@ -358,3 +358,37 @@ def test_the_articles_in_view_open_their_text(desktop: Page, artifacts: Path) ->
     assert len(text.inner_text()) > 500
     assert p.locator("#article-meta").inner_text()  # publisher and date
     p.screenshot(path=artifacts / "articles-1280.png")
+
+
+def test_a_construct_is_drawn_as_a_graph_and_describe_too(desktop: Page, artifacts: Path) -> None:
+    p = desktop.page
+    p.goto(desktop.base + "/")
+    p.get_by_role("tab", name="SPARQL").click()
+    editor = p.get_by_label("SPARQL query")
+    editor.fill(
+        "CONSTRUCT { ?who ag:accused actor:russia ; rdfs:label ?name } WHERE {"
+        " ?e a ag:Accusation ; ag:agent ?who ; ag:target actor:russia . ?who rdfs:label ?name }"
+    )
+    editor.press("Control+Enter")
+    status = p.locator("#sparql-status")
+    sync_api.expect(status).to_contain_text("A graph:")
+    drawn = p.evaluate(
+        """() => { const cy = window.actorgraph.construct;
+          return {nodes: cy.nodes().map((n) => n.data('label')),
+                  edges: cy.edges().map((e) => e.data('label'))}; }"""
+    )
+    assert "russia" in " ".join(drawn["nodes"]) and "John Nicholson" in drawn["nodes"]
+    assert "ag:accused" in drawn["edges"] and "rdfs:label" in drawn["edges"]
+    p.screenshot(path=artifacts / "construct-1280.png")
+    # the raw text behind a toggle
+    toggle = p.get_by_role("button", name="Show the raw N-Triples")
+    toggle.click()
+    raw = p.locator("#results pre.raw")
+    sync_api.expect(raw).to_be_visible()
+    assert "<https://w3id.org/actorgraph/id/actor/russia>" in raw.inner_text()
+    assert p.locator("#results .construct").is_hidden()
+    # DESCRIBE, capped and saying so
+    editor.fill("DESCRIBE ?e WHERE { ?e ag:agent ?who }")
+    editor.press("Control+Enter")
+    sync_api.expect(status).to_contain_text("the first 300 drawn")
+    assert p.evaluate("() => window.actorgraph.construct.edges().length") == 300

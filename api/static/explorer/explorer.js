@@ -881,7 +881,7 @@ async function run() {
   let response;
   try {
     response = await api("sparql", {
-      accept: "application/sparql-results+json, text/turtle;q=0.9",
+      accept: "application/sparql-results+json, application/n-triples;q=0.9",
       body: new URLSearchParams({ query: $("#query").value }),
     });
   } catch (e) {
@@ -892,8 +892,22 @@ async function run() {
   const took = `${Math.round(performance.now() - started)} ms`;
   if (!(response.headers.get("content-type") || "").includes("sparql-results+json")) {
     const text = await response.text();
-    out.replaceChildren(el("pre", {}, text));
-    s.textContent = `A graph (Turtle), ${took}.`;
+    const triples = parseNTriples(text);
+    const shown = triples.slice(0, MAX_TRIPLES);
+    s.textContent =
+      `A graph: ${triples.length} triple${triples.length === 1 ? "" : "s"} (${took})` +
+      (shown.length < triples.length ? `; the first ${MAX_TRIPLES} drawn.` : ".");
+    const raw = el("pre", { class: "raw", hidden: true }, text);
+    const box = el("div", { class: "construct", role: "img", "aria-label": `The graph the query built: ${shown.length} triples. The raw N-Triples are behind the toggle.` });
+    const toggle = el("button", { type: "button", "aria-pressed": "false", onclick: () => {
+      const rawShown = raw.hidden;
+      raw.hidden = !rawShown;
+      box.hidden = rawShown;
+      toggle.setAttribute("aria-pressed", String(rawShown));
+      toggle.textContent = rawShown ? "Show the graph" : "Show the raw N-Triples";
+    } }, "Show the raw N-Triples");
+    out.replaceChildren(toggle, box, raw);
+    drawTriples(box, shown);
     return;
   }
   const answer = await response.json();
@@ -904,6 +918,72 @@ async function run() {
   const rows = answer.results.bindings;
   s.textContent = `${rows.length} row${rows.length === 1 ? "" : "s"} (${took}).`;
   out.replaceChildren(table(answer.head.vars, rows));
+}
+
+/** At most this many triples of a CONSTRUCT or DESCRIBE answer are drawn. */
+const MAX_TRIPLES = 300;
+const NT_TERM = /^(<[^>]*>|_:\S+|"(?:[^"\\]|\\.)*"(?:@[\w-]+|\^\^<[^>]*>)?)\s*/;
+
+/** N-Triples, one triple a line: [{s, p, o}] with terms as written (IRIs in <>, literals quoted). */
+export function parseNTriples(text) {
+  const triples = [];
+  for (const line of text.split("\n")) {
+    let rest = line.trim();
+    if (!rest || rest.startsWith("#")) continue;
+    const terms = [];
+    for (let i = 0; i < 3; i++) {
+      const m = NT_TERM.exec(rest);
+      if (!m) break;
+      terms.push(m[1]);
+      rest = rest.slice(m[0].length);
+    }
+    if (terms.length === 3) triples.push({ s: terms[0], p: terms[1], o: terms[2] });
+  }
+  return triples;
+}
+
+/** A term of N-Triples as a short label: IRIs of ours as CURIEs, literals unquoted. */
+function termLabel(term) {
+  if (term.startsWith("<")) {
+    const iri = term.slice(1, -1);
+    const prefixes = [[ID, ""], ["https://w3id.org/actorgraph/ontology#", "ag:"], ["http://www.w3.org/2000/01/rdf-schema#", "rdfs:"], ["http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdf:"], ["https://schema.org/", "schema:"], ["http://schema.org/", "schema:"]];
+    for (const [base, name] of prefixes) if (iri.startsWith(base)) return name + iri.slice(base.length).replace("/", ":");
+    return iri.split(/[#/]/).filter(Boolean).pop() || iri;
+  }
+  if (term.startsWith('"')) {
+    const value = JSON.parse(term.slice(0, term.lastIndexOf('"') + 1));
+    return value.length > 40 ? `${value.slice(0, 39)}…` : value;
+  }
+  return term;
+}
+
+function drawTriples(container, triples) {
+  const nodes = new Map();
+  const node = (term) => {
+    if (!nodes.has(term)) {
+      const kind = term.startsWith('"') ? "literal" : term.startsWith("_:") ? "blank" : "iri";
+      nodes.set(term, { group: "nodes", data: { id: `n${nodes.size}`, label: termLabel(term), term }, classes: kind });
+    }
+    return nodes.get(term).data.id;
+  };
+  const edges = triples.map((t, i) => ({ group: "edges", data: { id: `e${i}`, source: node(t.s), target: node(t.o), label: termLabel(t.p) } }));
+  const cy = cytoscape({
+    container,
+    elements: [...nodes.values(), ...edges],
+    style: [
+      { selector: "node", style: { label: "data(label)", "font-size": 10, "text-valign": "bottom", "text-margin-y": 2, "text-wrap": "wrap", "text-max-width": 110, width: 14, height: 14, "background-color": "#56B4E9", "border-width": 1, "border-color": "#333", "text-background-color": "#fff", "text-background-opacity": 0.8 } },
+      { selector: "node.literal", style: { shape: "round-rectangle", "background-color": "#F0E442" } },
+      { selector: "node.blank", style: { "background-color": "#DDDDDD" } },
+      { selector: "edge", style: { label: "data(label)", "font-size": 9, width: 1.2, "line-color": "#888", "target-arrow-color": "#888", "target-arrow-shape": "triangle", "curve-style": "bezier", "text-rotation": "autorotate", "text-background-color": "#fff", "text-background-opacity": 0.8, color: "#333" } },
+    ],
+    // the most connected terms in the middle, the rest in rings by degree
+    layout: { name: "concentric", concentric: (n) => n.degree(), levelWidth: () => 1, minNodeSpacing: 45, spacingFactor: 1.6, avoidOverlap: true, animate: false, padding: 20 },
+    minZoom: 0.1,
+    maxZoom: 4,
+  });
+  if (cy.zoom() > 1) cy.zoom(1).center(); // a small graph at its natural size
+  window.actorgraph.construct = cy; // for the browser tests
+  return cy;
 }
 
 function cell(term) {
