@@ -392,3 +392,32 @@ def test_a_construct_is_drawn_as_a_graph_and_describe_too(desktop: Page, artifac
     editor.press("Control+Enter")
     sync_api.expect(status).to_contain_text("the first 300 drawn")
     assert p.evaluate("() => window.actorgraph.construct.edges().length") == 300
+
+
+def overlapping_labels(p: Page) -> list[list[str]]:
+    """The pairs of visible node labels whose boxes (in the model's coordinates) overlap."""
+    found: list[list[str]] = p.page.evaluate(
+        """() => {
+          const cy = window.actorgraph.cy;
+          const boxes = cy.nodes()
+            .filter((n) => n.visible() && n.data('short_label') && Number(n.style('text-opacity')) > 0)
+            .map((n) => ({name: n.data('short_label'),
+                          b: n.boundingBox({includeLabels: true, includeNodes: false})}));
+          const pairs = [];
+          boxes.forEach((a, i) => boxes.slice(i + 1).forEach((c) => {
+            if (a.b.x1 < c.b.x2 && c.b.x1 < a.b.x2 && a.b.y1 < c.b.y2 && c.b.y1 < a.b.y2)
+              pairs.push([a.name, c.name]);
+          }));
+          return pairs;
+        }"""
+    )
+    return found
+
+
+def test_the_taliban_labels_do_not_cover_each_other(desktop: Page, artifacts: Path) -> None:
+    search_taliban(desktop)
+    desktop.page.locator("#timeline .mark").first.wait_for()  # the graph has its final size
+    n = desktop.page.evaluate("() => window.actorgraph.cy.nodes().length")
+    assert n >= 18
+    assert overlapping_labels(desktop) == []
+    desktop.page.screenshot(path=artifacts / "labels-taliban-1280.png")
