@@ -315,3 +315,109 @@ def test_the_layout_fits_a_phone_and_a_laptop(browser: Any, server: str, artifac
             p.page.screenshot(path=artifacts / f"sparql-{name}.png")
         finally:
             p.close()
+
+
+def test_the_timeline_follows_the_date_range_and_opens_an_events_evidence(
+    desktop: Page, artifacts: Path
+) -> None:
+    search_taliban(desktop)
+    p = desktop.page
+    marks = p.locator("#timeline .mark")
+    marks.first.wait_for()
+    everything = int(p.locator("#timeline").get_attribute("data-events") or 0)
+    assert everything == marks.count() >= 10
+    assert "events in view" in p.locator("#timeline-status").inner_text()
+    desktop.page.screenshot(path=artifacts / "timeline-1280.png")
+    # keyboard: focus a mark, Enter: its evidence in the side panel
+    marks.first.focus()
+    p.keyboard.press("Enter")
+    p.locator("#evidence blockquote").first.wait_for()
+    assert p.locator("#evidence-title").evaluate("(e) => e === document.activeElement")
+    # the date range: only the events of 2017 and later stay
+    p.get_by_label("From").fill("2017-01-01")
+    p.get_by_label("From").dispatch_event("change")
+    sync_api.expect(p.locator("#timeline")).not_to_have_attribute("data-events", str(everything))
+    fewer = int(p.locator("#timeline").get_attribute("data-events") or 0)
+    assert 0 < fewer < everything
+    labels = marks.evaluate_all("(ms) => ms.map((m) => m.getAttribute('aria-label'))")
+    assert all(label[:4] >= "2017" or " – " in label[:25] for label in labels), labels
+
+
+def test_the_articles_in_view_open_their_text(desktop: Page, artifacts: Path) -> None:
+    search_taliban(desktop)
+    p = desktop.page
+    items = p.locator("#articles li")
+    items.first.wait_for()
+    assert items.count() >= 3
+    first = items.first.inner_text()
+    assert "events in view" in first or "event in view" in first
+    assert "Wikinews · 2016-01-01" in p.locator("#articles").inner_text()  # publisher · date
+    items.first.get_by_role("button").click()
+    text = p.locator("#article-text")
+    sync_api.expect(text).not_to_have_text("Loading…")
+    assert len(text.inner_text()) > 500
+    assert p.locator("#article-meta").inner_text()  # publisher and date
+    p.screenshot(path=artifacts / "articles-1280.png")
+
+
+def test_a_construct_is_drawn_as_a_graph_and_describe_too(desktop: Page, artifacts: Path) -> None:
+    p = desktop.page
+    p.goto(desktop.base + "/")
+    p.get_by_role("tab", name="SPARQL").click()
+    editor = p.get_by_label("SPARQL query")
+    editor.fill(
+        "CONSTRUCT { ?who ag:accused actor:russia ; rdfs:label ?name } WHERE {"
+        " ?e a ag:Accusation ; ag:agent ?who ; ag:target actor:russia . ?who rdfs:label ?name }"
+    )
+    editor.press("Control+Enter")
+    status = p.locator("#sparql-status")
+    sync_api.expect(status).to_contain_text("A graph:")
+    drawn = p.evaluate(
+        """() => { const cy = window.actorgraph.construct;
+          return {nodes: cy.nodes().map((n) => n.data('label')),
+                  edges: cy.edges().map((e) => e.data('label'))}; }"""
+    )
+    assert "russia" in " ".join(drawn["nodes"]) and "John Nicholson" in drawn["nodes"]
+    assert "ag:accused" in drawn["edges"] and "rdfs:label" in drawn["edges"]
+    p.screenshot(path=artifacts / "construct-1280.png")
+    # the raw text behind a toggle
+    toggle = p.get_by_role("button", name="Show the raw N-Triples")
+    toggle.click()
+    raw = p.locator("#results pre.raw")
+    sync_api.expect(raw).to_be_visible()
+    assert "<https://w3id.org/actorgraph/id/actor/russia>" in raw.inner_text()
+    assert p.locator("#results .construct").is_hidden()
+    # DESCRIBE, capped and saying so
+    editor.fill("DESCRIBE ?e WHERE { ?e ag:agent ?who }")
+    editor.press("Control+Enter")
+    sync_api.expect(status).to_contain_text("the first 300 drawn")
+    assert p.evaluate("() => window.actorgraph.construct.edges().length") == 300
+
+
+def overlapping_labels(p: Page) -> list[list[str]]:
+    """The pairs of visible node labels whose boxes (in the model's coordinates) overlap."""
+    found: list[list[str]] = p.page.evaluate(
+        """() => {
+          const cy = window.actorgraph.cy;
+          const boxes = cy.nodes()
+            .filter((n) => n.visible() && n.data('short_label') && Number(n.style('text-opacity')) > 0)
+            .map((n) => ({name: n.data('short_label'),
+                          b: n.boundingBox({includeLabels: true, includeNodes: false})}));
+          const pairs = [];
+          boxes.forEach((a, i) => boxes.slice(i + 1).forEach((c) => {
+            if (a.b.x1 < c.b.x2 && c.b.x1 < a.b.x2 && a.b.y1 < c.b.y2 && c.b.y1 < a.b.y2)
+              pairs.push([a.name, c.name]);
+          }));
+          return pairs;
+        }"""
+    )
+    return found
+
+
+def test_the_taliban_labels_do_not_cover_each_other(desktop: Page, artifacts: Path) -> None:
+    search_taliban(desktop)
+    desktop.page.locator("#timeline .mark").first.wait_for()  # the graph has its final size
+    n = desktop.page.evaluate("() => window.actorgraph.cy.nodes().length")
+    assert n >= 18
+    assert overlapping_labels(desktop) == []
+    desktop.page.screenshot(path=artifacts / "labels-taliban-1280.png")

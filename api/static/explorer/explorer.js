@@ -223,7 +223,7 @@ function style() {
         "text-halign": "center",
         "text-margin-y": 3,
         "text-wrap": "wrap",
-        "text-max-width": 120,
+        "text-max-width": 100,
         "text-background-color": "#fff",
         "text-background-opacity": 0.85,
         "text-background-padding": 1,
@@ -360,7 +360,7 @@ function draw(graph) {
     name: "concentric",
     concentric: (n) => maxDistance - n.data("distance"),
     levelWidth: () => 1,
-    minNodeSpacing: nodes.length > 40 ? 14 : 34,
+    minNodeSpacing: nodes.length > 40 ? 14 : 56,
     spacingFactor: nodes.length > 40 ? 0.9 : 1.1,
     startAngle: (3 / 2) * Math.PI,
     animate: false,
@@ -380,6 +380,7 @@ function draw(graph) {
   document.body.dataset.network = d.label; // for tests and scripts: the network drawn last
   if (!performance.getEntriesByName("network-drawn").length) performance.mark("network-drawn"); // benchmarks/page.py
   showTies(d);
+  showTimeline();
 }
 
 /** Labels outward from the centre, so that the rings' labels do not run into each other. */
@@ -405,6 +406,11 @@ function setUpGraph() {
     boxSelectionEnabled: false,
   });
   state.cy = cy;
+  // the timeline under the graph changes its height: fit the network to what is left
+  new ResizeObserver(() => {
+    cy.resize();
+    cy.fit(undefined, 24);
+  }).observe($("#cy"));
   window.actorgraph = { cy }; // for the browser tests and the curious
   cy.on("tap", "node", (e) => {
     $("#search").value = e.target.data("label");
@@ -566,6 +572,200 @@ function eventItem(ev) {
   );
 }
 
+// ------------------------------------------------------------------- timeline and articles
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+}
+const DAY = 86_400_000;
+const time = (date) => Date.parse(`${date}T00:00:00Z`);
+const isoDay = (t) => new Date(t).toISOString().slice(0, 10);
+
+/** Every event (not memberships), fetched once, by IRI: the timeline picks those in view. */
+function everyEvent() {
+  state.everyEvent ??= (async () => {
+    const all = new Map();
+    for (let offset = 0; ; offset += 500) {
+      const page = await json(`events?limit=500&offset=${offset}`);
+      for (const e of page.events) all.set(e.iri, e);
+      if (offset + page.limit >= page.total) return all;
+    }
+  })().catch((e) => {
+    state.everyEvent = null;
+    throw e;
+  });
+  return state.everyEvent;
+}
+
+/** The events behind the edges drawn, each with the polarity of its edge, oldest first. */
+async function eventsInView() {
+  const all = await everyEvent();
+  const seen = new Map();
+  for (const edge of state.edges) {
+    for (const iri of edge.data.events) {
+      const ev = all.get(iri);
+      if (ev && !seen.has(iri)) seen.set(iri, { ...ev, polarity: edge.data.polarity });
+    }
+  }
+  const start = (e) => e.date || e.earliest || e.latest || "9999";
+  return [...seen.values()].sort((a, b) => start(a).localeCompare(start(b)) || a.iri.localeCompare(b.iri));
+}
+
+async function showTimeline() {
+  const edges = state.edges;
+  const box = $("#timeline");
+  const say = (text, error = false) => {
+    $("#timeline-status").textContent = text;
+    $("#timeline-status").classList.toggle("error", error);
+  };
+  let events;
+  try {
+    events = await eventsInView();
+  } catch (e) {
+    say(e.message, true);
+    return;
+  }
+  if (edges !== state.edges) return; // a newer network was drawn meanwhile
+  const dated = events
+    .map((e) => ({ e, from: e.date || e.earliest || e.latest, to: e.date || e.latest || e.earliest }))
+    .filter((d) => d.from);
+  const undated = events.length - dated.length;
+  box.replaceChildren();
+  box.dataset.events = String(dated.length);
+  showArticles(events, edges);
+  if (!dated.length) {
+    say(events.length ? `${events.length} undated events in view.` : "No events in view.");
+    return;
+  }
+  let lo = Math.min(...dated.map((d) => time(d.from)));
+  let hi = Math.max(...dated.map((d) => time(d.to)));
+  if (hi - lo < 60 * DAY) (lo -= 30 * DAY), (hi += 30 * DAY);
+  say(
+    `${dated.length} event${dated.length === 1 ? "" : "s"} in view, ${isoDay(lo)} to ${isoDay(hi)}` +
+      `${undated ? `, ${undated} undated` : ""}. Bars: dates known by their bounds.`,
+  );
+  const width = Math.max(240, box.clientWidth || 600);
+  const pad = 10;
+  const x = (t) => pad + ((t - lo) / (hi - lo)) * (width - 2 * pad);
+  const LANE = 12;
+  const lanes = []; // the right end of the last mark in each lane
+  const marks = dated.map((d) => {
+    const x0 = x(time(d.from));
+    const w = Math.max(8, x(time(d.to) + DAY) - x0);
+    let lane = lanes.findIndex((end) => end + 2 < x0);
+    if (lane < 0) lane = lanes.length < 6 ? lanes.push(0) - 1 : lanes.indexOf(Math.min(...lanes));
+    lanes[lane] = x0 + w;
+    return { ...d, x0, w, y: 4 + lane * LANE };
+  });
+  const axisY = 6 + lanes.length * LANE;
+  const height = axisY + 18;
+  const ticks = [];
+  const y0 = new Date(lo).getUTCFullYear();
+  const y1 = new Date(hi).getUTCFullYear();
+  const step = Math.max(1, Math.ceil((y1 - y0 + 1) / Math.max(1, Math.floor(width / 60))));
+  for (let y = y0; y <= y1 + 1; y += step) {
+    const t = Date.UTC(y, 0, 1);
+    if (t < lo || t > hi) continue;
+    ticks.push(
+      svg("line", { x1: x(t), x2: x(t), y1: 0, y2: axisY + 4, stroke: "#bbb" }),
+      svg("text", { x: x(t) + 2, y: axisY + 14, "font-size": 11, fill: "#444" }, String(y)),
+    );
+  }
+  const dash = { solid: "", dashed: "4 2", dotted: "1.5 1.5" };
+  const chart = svg(
+    "svg",
+    { width, height, role: "group", "aria-label": `Timeline: ${dated.length} events` },
+    svg("line", { x1: pad, x2: width - pad, y1: axisY, y2: axisY, stroke: "#666" }),
+    ...ticks,
+    ...marks.map((m) => {
+      const p = polarityOf(m.e.polarity);
+      const name = `${dateText(m.e)} · ${m.e.type} · ${p.name.toLowerCase()}: ${m.e.label || short(m.e.iri)}`;
+      const mark = svg(
+        "rect",
+        {
+          x: m.x0, y: m.y, width: m.w, height: 9, rx: m.e.date ? 4.5 : 2,
+          fill: p.color, stroke: "#222", "stroke-width": 1, "stroke-dasharray": dash[p.line],
+          tabindex: 0, role: "button", class: "mark", "aria-label": name, "data-iri": m.e.iri,
+        },
+        svg("title", {}, name),
+      );
+      mark.addEventListener("click", () => showEvent(m.e.iri));
+      mark.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          showEvent(m.e.iri);
+        }
+      });
+      return mark;
+    }),
+  );
+  box.append(chart);
+}
+
+/** One event's evidence in the side panel (from the timeline). */
+async function showEvent(iri) {
+  const panel = $("#evidence");
+  const back = el("button", { type: "button", onclick: () => showTies({ label: state.nodes.get(state.cy.$("node.center").id())?.label || "" }) }, "← All ties");
+  const title = el("h2", { id: "evidence-title", tabindex: "-1" }, "Event");
+  panel.replaceChildren(back, title, el("p", {}, "Loading the event…"));
+  title.focus();
+  let ev;
+  try {
+    ev = await json(`events/${encodeURIComponent(localId(iri, "event"))}`);
+  } catch (e) {
+    panel.lastChild.replaceWith(el("p", { class: "status error" }, e.message));
+    return;
+  }
+  title.textContent = ev.label || short(ev.iri);
+  panel.lastChild.replaceWith(el("ol", { class: "events" }, eventItem(ev)));
+}
+
+/** The articles behind the events in view: title, publisher, date, how many events each reports. */
+async function showArticles(events, edges) {
+  const counts = new Map();
+  for (const e of events) {
+    if (!e.article) continue;
+    const c = counts.get(e.article.iri) || { article: e.article, events: 0, sample: e.iri };
+    c.events += 1;
+    counts.set(e.article.iri, c);
+  }
+  state.articles ??= new Map(); // article IRI → its detail (publisher, date), fetched once
+  let rows;
+  try {
+    rows = await Promise.all(
+      [...counts.values()].map(async (c) => {
+        if (!state.articles.has(c.article.iri)) {
+          const detail = (await json(`events/${encodeURIComponent(localId(c.sample, "event"))}`)).article;
+          state.articles.set(c.article.iri, detail);
+        }
+        return { ...c, detail: state.articles.get(c.article.iri) };
+      }),
+    );
+  } catch (e) {
+    $("#articles-status").textContent = e.message;
+    return;
+  }
+  if (edges !== state.edges) return;
+  rows.sort((a, b) => b.events - a.events || (a.article.title || "").localeCompare(b.article.title || ""));
+  $("#articles-status").textContent = rows.length
+    ? `${rows.length} article${rows.length === 1 ? "" : "s"} report the ${events.length} events in view.`
+    : "No article reports an event in view.";
+  $("#articles").replaceChildren(
+    ...rows.map(({ article, detail, events: n }) => {
+      const published = detail?.published || dateText({ earliest: detail?.published_earliest, latest: detail?.published_latest });
+      return el(
+        "li",
+        {},
+        el("button", { type: "button", class: "link", onclick: () => openArticle(article, null, detail) }, article.title || short(article.iri)),
+        el("span", { class: "hint" }, `${detail?.publisher_label || "publisher not stated"} · ${published} · ${n} event${n === 1 ? "" : "s"} in view`),
+      );
+    }),
+  );
+}
+
 // ---------------------------------------------------------------------------------- article
 async function openArticle(article, evidence, detail) {
   const dialog = $("#article");
@@ -582,6 +782,12 @@ async function openArticle(article, evidence, detail) {
     return;
   }
   // the offsets count Unicode characters (code points), not JavaScript's UTF-16 units
+  if (!evidence) {
+    pre.textContent = text;
+    pre.scrollTop = 0;
+    pre.focus();
+    return;
+  }
   const chars = Array.from(text);
   let start = evidence.start;
   let end = evidence.end;
@@ -675,7 +881,7 @@ async function run() {
   let response;
   try {
     response = await api("sparql", {
-      accept: "application/sparql-results+json, text/turtle;q=0.9",
+      accept: "application/sparql-results+json, application/n-triples;q=0.9",
       body: new URLSearchParams({ query: $("#query").value }),
     });
   } catch (e) {
@@ -686,8 +892,22 @@ async function run() {
   const took = `${Math.round(performance.now() - started)} ms`;
   if (!(response.headers.get("content-type") || "").includes("sparql-results+json")) {
     const text = await response.text();
-    out.replaceChildren(el("pre", {}, text));
-    s.textContent = `A graph (Turtle), ${took}.`;
+    const triples = parseNTriples(text);
+    const shown = triples.slice(0, MAX_TRIPLES);
+    s.textContent =
+      `A graph: ${triples.length} triple${triples.length === 1 ? "" : "s"} (${took})` +
+      (shown.length < triples.length ? `; the first ${MAX_TRIPLES} drawn.` : ".");
+    const raw = el("pre", { class: "raw", hidden: true }, text);
+    const box = el("div", { class: "construct", role: "img", "aria-label": `The graph the query built: ${shown.length} triples. The raw N-Triples are behind the toggle.` });
+    const toggle = el("button", { type: "button", "aria-pressed": "false", onclick: () => {
+      const rawShown = raw.hidden;
+      raw.hidden = !rawShown;
+      box.hidden = rawShown;
+      toggle.setAttribute("aria-pressed", String(rawShown));
+      toggle.textContent = rawShown ? "Show the graph" : "Show the raw N-Triples";
+    } }, "Show the raw N-Triples");
+    out.replaceChildren(toggle, box, raw);
+    drawTriples(box, shown);
     return;
   }
   const answer = await response.json();
@@ -698,6 +918,72 @@ async function run() {
   const rows = answer.results.bindings;
   s.textContent = `${rows.length} row${rows.length === 1 ? "" : "s"} (${took}).`;
   out.replaceChildren(table(answer.head.vars, rows));
+}
+
+/** At most this many triples of a CONSTRUCT or DESCRIBE answer are drawn. */
+const MAX_TRIPLES = 300;
+const NT_TERM = /^(<[^>]*>|_:\S+|"(?:[^"\\]|\\.)*"(?:@[\w-]+|\^\^<[^>]*>)?)\s*/;
+
+/** N-Triples, one triple a line: [{s, p, o}] with terms as written (IRIs in <>, literals quoted). */
+export function parseNTriples(text) {
+  const triples = [];
+  for (const line of text.split("\n")) {
+    let rest = line.trim();
+    if (!rest || rest.startsWith("#")) continue;
+    const terms = [];
+    for (let i = 0; i < 3; i++) {
+      const m = NT_TERM.exec(rest);
+      if (!m) break;
+      terms.push(m[1]);
+      rest = rest.slice(m[0].length);
+    }
+    if (terms.length === 3) triples.push({ s: terms[0], p: terms[1], o: terms[2] });
+  }
+  return triples;
+}
+
+/** A term of N-Triples as a short label: IRIs of ours as CURIEs, literals unquoted. */
+function termLabel(term) {
+  if (term.startsWith("<")) {
+    const iri = term.slice(1, -1);
+    const prefixes = [[ID, ""], ["https://w3id.org/actorgraph/ontology#", "ag:"], ["http://www.w3.org/2000/01/rdf-schema#", "rdfs:"], ["http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdf:"], ["https://schema.org/", "schema:"], ["http://schema.org/", "schema:"]];
+    for (const [base, name] of prefixes) if (iri.startsWith(base)) return name + iri.slice(base.length).replace("/", ":");
+    return iri.split(/[#/]/).filter(Boolean).pop() || iri;
+  }
+  if (term.startsWith('"')) {
+    const value = JSON.parse(term.slice(0, term.lastIndexOf('"') + 1));
+    return value.length > 40 ? `${value.slice(0, 39)}…` : value;
+  }
+  return term;
+}
+
+function drawTriples(container, triples) {
+  const nodes = new Map();
+  const node = (term) => {
+    if (!nodes.has(term)) {
+      const kind = term.startsWith('"') ? "literal" : term.startsWith("_:") ? "blank" : "iri";
+      nodes.set(term, { group: "nodes", data: { id: `n${nodes.size}`, label: termLabel(term), term }, classes: kind });
+    }
+    return nodes.get(term).data.id;
+  };
+  const edges = triples.map((t, i) => ({ group: "edges", data: { id: `e${i}`, source: node(t.s), target: node(t.o), label: termLabel(t.p) } }));
+  const cy = cytoscape({
+    container,
+    elements: [...nodes.values(), ...edges],
+    style: [
+      { selector: "node", style: { label: "data(label)", "font-size": 10, "text-valign": "bottom", "text-margin-y": 2, "text-wrap": "wrap", "text-max-width": 110, width: 14, height: 14, "background-color": "#56B4E9", "border-width": 1, "border-color": "#333", "text-background-color": "#fff", "text-background-opacity": 0.8 } },
+      { selector: "node.literal", style: { shape: "round-rectangle", "background-color": "#F0E442" } },
+      { selector: "node.blank", style: { "background-color": "#DDDDDD" } },
+      { selector: "edge", style: { label: "data(label)", "font-size": 9, width: 1.2, "line-color": "#888", "target-arrow-color": "#888", "target-arrow-shape": "triangle", "curve-style": "bezier", "text-rotation": "autorotate", "text-background-color": "#fff", "text-background-opacity": 0.8, color: "#333" } },
+    ],
+    // the most connected terms in the middle, the rest in rings by degree
+    layout: { name: "concentric", concentric: (n) => n.degree(), levelWidth: () => 1, minNodeSpacing: 45, spacingFactor: 1.6, avoidOverlap: true, animate: false, padding: 20 },
+    minZoom: 0.1,
+    maxZoom: 4,
+  });
+  if (cy.zoom() > 1) cy.zoom(1).center(); // a small graph at its natural size
+  window.actorgraph.construct = cy; // for the browser tests
+  return cy;
 }
 
 function cell(term) {
