@@ -293,35 +293,23 @@ class ClaimSpec(_Spec):
     note: str | None = None
 
 
-class EventSpec(_Spec):
-    id: Id
-    type: EventType
-    agent: Id
-    on_behalf_of: Id | None = None
-    targets: IdList = []
-    participants: IdList = []
-    addressee: IdList = []
-    host: Id | None = None
-    mediators: IdList = []
-    target_unnamed: bool = False
-    place: Id | None = None
+Cameo = Annotated[str, Field(pattern=r"^[0-9]{2,4}$")]
+
+
+class _Account(_Spec):
+    """What one article's account of an event gives: its words, its outlet, and the code and date
+    as it gives them. An event's own fields are its first account; a report is a further one."""
+
+    quote: str = Field(min_length=1)
+    occurrence: int | None = Field(default=None, ge=1)
+    reported_via: Id | None = None
+    cameo: Cameo | None = None
     date: Any = None
     date_earliest: Day | None = None
     date_latest: Day | None = None
     date_inferred: bool = False
     date_basis: DateBasisName | None = None
     date_note: str | None = None
-    quote: str = Field(min_length=1)
-    occurrence: int | None = Field(default=None, ge=1)
-    claims: IdList = []
-    denies_claim: IdList = []
-    responds_to: IdList = []
-    characterisation: str | None = None
-    modality: Literal["negated", "hypothetical", "future", "historical"] | None = None
-    reported_via: Id | None = None
-    cameo: Annotated[str, Field(pattern=r"^[0-9]{2,4}$")] | None = None
-    # the code as this first account gives it, when further reports make the event's broader
-    report_cameo: Annotated[str, Field(pattern=r"^[0-9]{2,4}$")] | None = None
     confidence: float | None = Field(default=None, ge=0, le=1)
     note: str | None = None
 
@@ -339,10 +327,31 @@ class EventSpec(_Spec):
 
     @property
     def span(self) -> DateSpan:
-        """The event's date: the ``date`` field, narrowed by any explicit bounds."""
+        """The date: the ``date`` field, or else the explicit bounds."""
         if self.date is not None:
             return parse_date(self.date)
         return DateSpan(self.date_earliest, self.date_latest, "bounded")
+
+
+class EventSpec(_Account):
+    id: Id
+    type: EventType
+    agent: Id
+    on_behalf_of: Id | None = None
+    targets: IdList = []
+    participants: IdList = []
+    addressee: IdList = []
+    host: Id | None = None
+    mediators: IdList = []
+    target_unnamed: bool = False
+    place: Id | None = None
+    claims: IdList = []
+    denies_claim: IdList = []
+    responds_to: IdList = []
+    characterisation: str | None = None
+    modality: Literal["negated", "hypothetical", "future", "historical"] | None = None
+    # the code as this first account gives it, when further reports make the event's broader
+    report_cameo: Cameo | None = None
 
     def actor_refs(self) -> Iterable[tuple[str, str]]:
         """Every (field, actor id) this event refers to."""
@@ -355,43 +364,12 @@ class EventSpec(_Spec):
                 yield name, value
 
 
-class ReportSpec(_Spec):
+class ReportSpec(_Account):
     """A further account of an event recorded elsewhere (in this file or another): GDELT's
     mention row. The event's own fields are its first report; each ``reports:`` entry adds one."""
 
     id: Id
     event: Id
-    quote: str = Field(min_length=1)
-    occurrence: int | None = Field(default=None, ge=1)
-    reported_via: Id | None = None
-    cameo: Annotated[str, Field(pattern=r"^[0-9]{2,4}$")] | None = None
-    date: Any = None
-    date_earliest: Day | None = None
-    date_latest: Day | None = None
-    date_inferred: bool = False
-    date_basis: DateBasisName | None = None
-    date_note: str | None = None
-    confidence: float | None = Field(default=None, ge=0, le=1)
-    note: str | None = None
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _check_date(cls, value: Any) -> Any:
-        if value is not None:
-            parse_date(value)
-        return value
-
-    @property
-    def inferred(self) -> bool:
-        """Whether the date was worked out rather than printed: from ``date_basis`` if given."""
-        return self.date_basis != "stated" if self.date_basis else self.date_inferred
-
-    @property
-    def span(self) -> DateSpan:
-        """The date as this report gives it (``date``, or the bounds)."""
-        if self.date is not None:
-            return parse_date(self.date)
-        return DateSpan(self.date_earliest, self.date_latest, "bounded")
 
 
 class AnnotationFile(BaseModel):

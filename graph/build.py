@@ -384,7 +384,7 @@ def corpus_to_rdf(corpus: Corpus) -> SeedGraphs:
                 continue
             _report_triples(
                 g, ID[f"report/{e.id}"], ID[f"event/{e.id}"], a, ID[f"evidence/{e.id}"], match,
-                reported, e.span, e, art.title,
+                reported, e, art.title,
             )  # fmt: skip
     events = {e.id: e for f in corpus.files for e in f.events}
     for f in corpus.files:
@@ -435,7 +435,7 @@ def _further_report(
     g.add((s, PROV.wasDerivedFrom, article))
     if r.reported_via:
         g.add((s, AG.reportedVia, _actor_iri(r.reported_via)))
-    _report_triples(g, rep, s, article, ev, match, code, r.span, r, title)
+    _report_triples(g, rep, s, article, ev, match, code, r, title)
     _evidence(g, ev, s, article, match)
     return None
 
@@ -452,7 +452,6 @@ def _report_triples(
     evidence: URIRef,
     match: QuoteMatch,
     code: URIRef,
-    span: DateSpan,
     spec: EventSpec | ReportSpec,
     title: str,
 ) -> None:
@@ -465,13 +464,7 @@ def _report_triples(
     g.add((rep, AG.evidence, evidence))
     g.add((rep, AG.quote, Literal(match.exact)))
     g.add((rep, AG.reportedType, code))
-    _dates(g, rep, span)
-    if spec.inferred:
-        g.add((rep, AG.dateInferred, Literal(True)))
-    if spec.date_basis:
-        g.add((rep, AG.dateBasis, _DATE_BASES[spec.date_basis]))
-    if spec.date_note:
-        g.add((rep, AG.dateNote, Literal(spec.date_note, lang="en")))
+    _dated(g, rep, spec)
     if spec.reported_via:
         g.add((rep, AG.reportedVia, _actor_iri(spec.reported_via)))
     if spec.confidence is not None:
@@ -480,6 +473,17 @@ def _report_triples(
         g.add((rep, RDFS.comment, Literal(spec.note, lang="en")))
     g.add((rep, PROV.wasGeneratedBy, SEED_ACTIVITY))
     g.add((rep, RDFS.label, Literal(f"Report in “{title}”", lang="en")))
+
+
+def _dated(g: Graph, s: URIRef, account: EventSpec | ReportSpec) -> None:
+    """An account's date (:func:`_dates`), whether it was inferred, what it rests on, and how."""
+    _dates(g, s, account.span)
+    if account.inferred:
+        g.add((s, AG.dateInferred, Literal(True)))
+    if account.date_basis:
+        g.add((s, AG.dateBasis, _DATE_BASES[account.date_basis]))
+    if account.date_note:
+        g.add((s, AG.dateNote, Literal(account.date_note, lang="en")))
 
 
 def _dates(g: Graph, s: URIRef, span: DateSpan) -> None:
@@ -525,14 +529,7 @@ def _event_triples(
         g.add((s, AG.onBehalfOf, _actor_iri(e.on_behalf_of)))
     if e.place:
         g.add((s, SEM.hasPlace, ID[f"place/{e.place}"]))
-    span = e.span
-    _dates(g, s, span)
-    if e.inferred:
-        g.add((s, AG.dateInferred, Literal(True)))
-    if e.date_basis:
-        g.add((s, AG.dateBasis, _DATE_BASES[e.date_basis]))
-    if e.date_note:
-        g.add((s, AG.dateNote, Literal(e.date_note, lang="en")))
+    _dated(g, s, e)
     for c in e.claims:
         g.add((s, AG.makesClaim, ID[f"claim/{c}"]))
     for c in e.denies_claim:
