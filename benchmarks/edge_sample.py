@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 from rdflib import URIRef  # noqa: E402
 
 from graph.build import build  # noqa: E402
+from graph.lookups import event_detail  # noqa: E402
+from graph.networks import ActorNetwork, local_name  # noqa: E402
 from graph.query import compact  # noqa: E402
 from graph.store import Store  # noqa: E402
 
@@ -40,36 +42,6 @@ SELECT DISTINCT ?s ?p ?o WHERE {
   FILTER (?p = org:memberOf || EXISTS { ?p rdfs:subPropertyOf+ ag:interactedWith })
 }
 """
-
-# the events behind one edge, by the derivation rule's branches (graph/rules.py)
-BACKING = """
-SELECT DISTINCT ?e ?type ?quote ?article ?mod WHERE {
-  {
-    ?e a/rdfs:subClassOf* ?decl . ?decl ag:shortcutProperty $p . $p a owl:SymmetricProperty .
-    ?e ag:participant $s , $o .
-  } UNION {
-    ?e a/rdfs:subClassOf* ?decl . ?decl ag:shortcutProperty $p .
-    FILTER NOT EXISTS { $p a owl:SymmetricProperty }
-    ?e ag:agent $s ; ag:target $o .
-  } UNION {
-    FILTER ($p = ag:addressed)
-    ?e a/rdfs:subClassOf* ag:SpeechAct ; ag:agent $s ; ag:addressee $o .
-  } UNION {
-    FILTER ($p = org:memberOf)
-    ?e a org:Membership ; org:member $s ; org:organization $o .
-  }
-  FILTER NOT EXISTS { ?e ag:modality/ag:suppressesEdges true }
-  {
-    ?e ag:hasReport ?r . ?r ag:quote ?quote ; prov:wasDerivedFrom ?article .   # each account
-  } UNION {
-    ?e a org:Membership ; ag:quote ?quote ; prov:wasDerivedFrom ?article .
-  }
-  OPTIONAL { ?e a ?type . FILTER (STRSTARTS(STR(?type), STR(ag:))) }
-  OPTIONAL { ?e ag:modality ?mod }
-}
-ORDER BY ?e
-"""
-
 
 Edge = tuple[str, str, str]
 
@@ -88,20 +60,40 @@ def show(edge: Edge) -> str:
     return " ".join(compact(URIRef(t[1:-1])) for t in edge)
 
 
-def backing(store: Store, edge: Edge) -> list[dict[str, str]]:
-    s, p, o = edge
-    q = BACKING.replace("$s", s).replace("$p", p).replace("$o", o)
+def behind(store: Store) -> dict[tuple[str, str, str], list[str]]:
+    """(source, relation name, target) → the IRIs of the events behind that edge, from the
+    ego-network index, which derives its edges with the project's one rule (graph/rules.py)."""
+    out: dict[tuple[str, str, str], list[str]] = {}
+    for tie in ActorNetwork.from_store(store).ties:
+        events = [e.iri for e in tie.events]
+        out[(tie.source, tie.relation, tie.target)] = events
+        if not tie.directed:
+            out[(tie.target, tie.relation, tie.source)] = events
+    return out
+
+
+def backing(
+    store: Store, events: dict[tuple[str, str, str], list[str]], edge: Edge
+) -> list[dict[str, str]]:
+    """The events (or memberships) behind ``edge``, one row per report: an event reported by two
+    articles shows both accounts."""
+    s, p, o = (t[1:-1] for t in edge)
     out = []
-    for r in store.query(q).rows():
-        out.append(
-            {
-                "event": compact(r["e"]),
-                "type": compact(r["type"]) if "type" in r else "",
-                "article": compact(r["article"]).removeprefix("article:"),
-                "quote": str(r["quote"]),
-                "modality": compact(r["mod"]) if "mod" in r else "",
-            }
-        )
+    for iri in events.get((s, local_name(p), o), []):
+        detail = event_detail(store, iri)
+        accounts = [(r.article.iri, r.quote) for r in detail.reports] or [
+            (detail.article.iri if detail.article else "", detail.quote or "")
+        ]
+        for article, quote in accounts:
+            out.append(
+                {
+                    "event": compact(URIRef(iri)),
+                    "type": detail.type,
+                    "article": compact(URIRef(article)).removeprefix("article:"),
+                    "quote": quote,
+                    "modality": detail.modality or "",
+                }
+            )
     return out
 
 
@@ -136,13 +128,14 @@ def main() -> None:
             ):
                 print(f"  {p:28} {c:4}")
             print(f"  {'total':28} {len(every):4}")
+        events_behind = behind(store)
         n = min(args.n, len(pop))
         sample = random.Random(args.seed).sample(pop, n)
         print(f"seed {args.seed}: {n} of {len(pop)} edges")
         print("| # | edge | event(s) | quote |")
         print("|---|---|---|---|")
         for i, edge in enumerate(sample, start=1):
-            backs = backing(store, edge)
+            backs = backing(store, events_behind, edge)
             by_event: dict[str, list[str]] = {}  # an event reported twice is one event
             for b in backs:
                 by_event.setdefault(b["event"].removeprefix("event:"), []).append(b["article"][:12])
