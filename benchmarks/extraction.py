@@ -1,6 +1,13 @@
 """Evaluate the extractor against curated annotations; print precision, recall, F1 and throughput.
 
-    python benchmarks/extraction.py            # seeds (leave-one-article-out) + own articles + speed
+    python benchmarks/extraction.py                    # untuned folder first, seeds, own, speed
+    python benchmarks/extraction.py --pipeline blank   # the same with spaCy's blank English
+
+The headline is ``seeds/untuned/``: twelve articles written and annotated completely before any
+rule was changed for them, and never used to tune one (their errors are not read to write rules).
+Then the seeds, leave-one-article-out, and the own articles of ``seeds/eval/`` (tuned on).
+Each folder also gets the *false edges*: the (agent, relation, target) edges a commit of the
+unreviewed candidates would add that no curated event of the article gives.
 
 How it scores (docs/decisions/20261122-extraction-engine.md repeats this):
 
@@ -50,6 +57,7 @@ from graph.build import find_quote  # noqa: E402
 from graph.extract import Extraction, Extractor  # noqa: E402
 from graph.extract.gazetteer import Gazetteer, normalise  # noqa: E402
 from graph.extract.output import to_turtle  # noqa: E402
+from graph.extract.pipeline import AUTO, load_pipeline  # noqa: E402
 
 MEETINGS = {"Meeting", "Conference", "PhoneCall"}
 GROUPS = ("met with", "accused", "denied", "other")
@@ -215,21 +223,32 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, f
 
 
+def false_edges(gold: list[Tuple], pred: list[Tuple]) -> int:
+    """The edges a commit of the unreviewed candidates would add that the article does not
+    support: asserted (agent, relation, target) of the candidates that no curated event of the
+    article gives, anywhere in it (so a true edge found in another sentence is not counted)."""
+    true = {g.key()[:4] for g in gold if g.asserted}
+    return len({p.key()[:4] for p in pred if p.asserted and p.target != "-"} - true)
+
+
 def evaluate(
     corpus: Corpus,
     files: list[AnnotationFile],
     texts: dict[str, str],
     gazetteers: dict[str, Gazetteer],
+    pipeline: str = AUTO,
 ) -> tuple[Counter[tuple[str, str]], list[str]]:
     counts: Counter[tuple[str, str]] = Counter()
     lines = []
     for f in files:
         text = texts[f.article.file]
-        x = Extractor(gazetteers[f.article.file]).extract(
+        x = Extractor(gazetteers[f.article.file], pipeline=pipeline).extract(
             text, file=f.article.file, published=f.article.published
         )
         mapper = Mapper(corpus, f)
-        c = match(gold_tuples(text, f), predicted_tuples(x, mapper))
+        gold, pred = gold_tuples(text, f), predicted_tuples(x, mapper)
+        c = match(gold, pred)
+        c[("false edges", "n")] += false_edges(gold, pred)
         gold_a, pred_a = gold_actors(corpus, text, f), predicted_actors(x, mapper)
         c[("actors", "tp")] += len(gold_a & pred_a)
         c[("actors", "fp")] += len(pred_a - gold_a)
@@ -239,7 +258,10 @@ def evaluate(
             f"{g}: {c[(g, 'tp')]}/{c[(g, 'tp')] + c[(g, 'fp')]}/{c[(g, 'tp')] + c[(g, 'fn')]}"
             for g in ("actors", *GROUPS)
         )
-        lines.append(f"  {f.article.file}  (tp/predicted/gold)  {row}")
+        lines.append(
+            f"  {f.article.file}  (tp/predicted/gold)  {row}  false edges: "
+            f"{c[('false edges', 'n')]}"
+        )
     return counts, lines
 
 
@@ -256,28 +278,51 @@ def report(title: str, counts: Counter[tuple[str, str]], lines: list[str]) -> No
     fn = sum(counts[(g, "fn")] for g in GROUPS)
     p, r, f1 = prf(tp, fp, fn)
     print(f"  {'all events':10} {p:6.2f} {r:6.2f} {f1:6.2f}  {tp:3d} {fp:3d} {fn:3d}")
+    articles = len(lines)
+    n = counts[("false edges", "n")]
+    print(
+        f"  false edges a commit of the unreviewed candidates would add: {n} ({n / max(1, articles):.1f} per article)"
+    )
 
 
-def own_corpus(corpus: Corpus) -> tuple[list[AnnotationFile], dict[str, str]]:
-    """The own articles (seeds/eval/), read with the same records as the seeds."""
+def folder_corpus(corpus: Corpus, folder: Path) -> tuple[list[AnnotationFile], dict[str, str]]:
+    """An evaluation folder's annotations and texts, read with the same records as the seeds
+    (``benchmarks/check_folder.py`` checks them as strictly as the build)."""
     import yaml
 
     from graph.annotations import _LineLoader
 
     files, texts = [], {}
-    for path in sorted((ROOT / "seeds" / "eval" / "annotations").glob("*.yaml")):
+    for path in sorted((folder / "annotations").glob("*.yaml")):
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
         f = AnnotationFile.model_validate(doc)
         files.append(f)
-        texts[f.article.file] = (ROOT / "seeds" / "eval" / "articles" / f.article.file).read_text(
-            encoding="utf-8"
-        )
+        texts[f.article.file] = (folder / "articles" / f.article.file).read_text(encoding="utf-8")
     return files, texts
 
 
-def throughput(corpus: Corpus) -> None:
+def own_corpus(corpus: Corpus) -> tuple[list[AnnotationFile], dict[str, str]]:
+    """The own articles (seeds/eval/), read with the same records as the seeds."""
+    return folder_corpus(corpus, ROOT / "seeds" / "eval")
+
+
+def score_folder(corpus: Corpus, folder: Path, title: str, pipeline: str) -> None:
+    """Score the extractor on a folder of annotated articles, with the gazetteer of all seeds."""
+    files, texts = folder_corpus(corpus, folder)
+    if not files:
+        print(f"\n{title}: no articles")
+        return
+    full = Gazetteer.from_annotations(corpus.actors, corpus.files, texts=corpus.texts.values())
+    local = {a.id: a for f in files for a in f.actors}
+    registry = Corpus(corpus.root, {**corpus.actors, **local}, corpus.places, files, texts, {})
+    gazetteers = {f.article.file: full for f in files}
+    counts, lines = evaluate(registry, files, texts, gazetteers, pipeline)
+    report(title, counts, lines)
+
+
+def throughput(corpus: Corpus, pipeline: str = AUTO) -> None:
     gaz = Gazetteer.from_specs(corpus.actors.values())
-    x = Extractor(gaz)
+    x = Extractor(gaz, pipeline=pipeline)
     name, text = min(corpus.texts.items(), key=lambda kv: abs(len(kv[1].encode()) - 5000))
     runs = []
     for _ in range(30):
@@ -290,7 +335,7 @@ def throughput(corpus: Corpus) -> None:
         to_turtle(x.extract(text, file=name))
         rdf.append(time.perf_counter() - t)
     t = time.perf_counter()
-    Extractor(gaz)
+    Extractor(gaz, pipeline=pipeline)
     setup = time.perf_counter() - t
     print(f"\nThroughput on {name} ({len(text.encode()):,} bytes), one core:")
     print(f"  extraction:            {1 / statistics.median(runs):6.1f} articles/s")
@@ -298,26 +343,42 @@ def throughput(corpus: Corpus) -> None:
     print(f"  building the extractor (gazetteer of {len(gaz)} actors): {setup * 1000:.0f} ms, once")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--pipeline",
+        default=AUTO,
+        help="spaCy pipeline: auto (trained if installed), blank, or a package name",
+    )
+    parser.add_argument("--no-speed", action="store_true", help="skip the throughput runs")
+    args = parser.parse_args(argv)
     corpus = load_corpus(ROOT / "seeds")
+    print(f"Pipeline: {load_pipeline(args.pipeline).description}")
+    score_folder(
+        corpus,
+        ROOT / "seeds" / "untuned",
+        "UNTUNED articles (seeds/untuned/: annotated before any rule saw them; never tuned on), "
+        "gazetteer from all five seeds:",
+        args.pipeline,
+    )
     loao = {}
     for f in corpus.files:
         others = [g for g in corpus.files if g is not f]
         loao[f.article.file] = Gazetteer.from_annotations(
             corpus.actors, others, texts=[corpus.texts[g.article.file] for g in others]
         )
-    counts, lines = evaluate(corpus, corpus.files, corpus.texts, loao)
+    counts, lines = evaluate(corpus, corpus.files, corpus.texts, loao, args.pipeline)
     report("Seed articles, leave-one-article-out:", counts, lines)
-    files, texts = own_corpus(corpus)
-    if files:
-        full = Gazetteer.from_annotations(corpus.actors, corpus.files, texts=corpus.texts.values())
-        local = {a.id: a for f in files for a in f.actors}
-        own_registry = Corpus(
-            corpus.root, {**corpus.actors, **local}, corpus.places, files, texts, {}
-        )
-        counts, lines = evaluate(own_registry, files, texts, {f.article.file: full for f in files})
-        report("Own articles (seeds/eval/), gazetteer from all five seeds:", counts, lines)
-    throughput(corpus)
+    score_folder(
+        corpus,
+        ROOT / "seeds" / "eval",
+        "Own articles (seeds/eval/; the rules were tuned on these), gazetteer from all five seeds:",
+        args.pipeline,
+    )
+    if not args.no_speed:
+        throughput(corpus, args.pipeline)
 
 
 if __name__ == "__main__":

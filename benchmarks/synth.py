@@ -600,6 +600,7 @@ class _Generator:
         add(a, "schema:inLanguage", ox.Literal("en"))
         add(a, "ag:sourceFile", ox.Literal(f"{aid}.txt"))
         add(a, "ag:contentSha256", ox.Literal(hashlib.sha256(text.encode()).hexdigest()))
+        add(a, "schema:articleBody", ox.Literal(text))
         add(a, "schema:publisher", publisher.node)
         add(a, "schema:datePublished", ox.Literal(published.isoformat(), datatype=XSD_DATE))
         for c in sorted(set(cited)):

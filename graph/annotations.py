@@ -481,12 +481,12 @@ def load_corpus(root: Path) -> Corpus:
     return Corpus(root, actors, places, files, texts, raw)
 
 
-def _problems_error(problems: list[Problem]) -> InvalidInput:
+def _problems_error(problems: list[Problem], what: str = "the seed annotations") -> InvalidInput:
     first = problems[0]
     lines = "\n".join(f"  {p}" for p in problems)
     noun = "problem" if len(problems) == 1 else "problems"
     return InvalidInput(
-        f"{len(problems)} {noun} in the seed annotations; nothing was written:\n{lines}",
+        f"{len(problems)} {noun} in {what}; nothing was written:\n{lines}",
         source=first.source,
         line=first.line,
     )

@@ -95,6 +95,7 @@ from graph.networks import local_name, normalise
 from graph.payloads import check_rdf
 from graph.query import canned, compact
 from graph.reports import complete_reports
+from graph.sources import locate_quotes
 from graph.store import RDFFormat, Store, Triple, load_rdf
 from graph.validate import (
     AGS,
@@ -104,6 +105,7 @@ from graph.validate import (
     load_shapes,
     reworded,
     validate,
+    with_results,
 )
 from graph.validate import _result as _report_result  # one mapping from report nodes to Results
 from graph.validate import _text as _report_text
@@ -177,6 +179,8 @@ KNOWN_SPARQL_CONSTRAINTS = frozenset(
         "ReportCodeUnderEventCode",
         "EventWithinReportDates",
         "OneEventPerReport",  # ags:readsSharedValues
+        "TextHasItsHash",  # these follow the paths their ags:reads lists, too
+        "QuoteAtItsPosition",
     )
 )
 #: The SHACL terms the dependency rules of the module docstring account for.
@@ -685,6 +689,18 @@ class Check:
     new: Graph = field(repr=False)  # the triples a commit writes: new submitted, reports made
     requires: frozenset[str] = frozenset()  # the batches whose triples it repeats (their ids)
     reports_made: int = 0  # reports made for evidence of its events that no report covered
+    positions_made: int = 0  # quote offsets located in the article's text (graph.sources)
+    report_triples: int = 0  # the triples of the reports made that the store does not hold
+
+    def counts(self) -> dict[str, int]:
+        """The counts the registry records of a commit (``void:subset`` triples)."""
+        return {
+            "submitted": self.triples,
+            "new": self.new_triples,
+            "derived": len(self.derived),
+            "reports": self.report_triples,
+            "located": len(self.new) - self.new_triples - self.report_triples,
+        }
 
     @property
     def conforms(self) -> bool:
@@ -699,6 +715,7 @@ class Check:
             "derived_edges": len(self.derived),
             "new_edges": self.new_edges,
             "reports_made": self.reports_made,
+            "positions_made": self.positions_made,
             "focus_nodes": self.focus_nodes,
             "summary": self.report.text,
         }
@@ -720,7 +737,12 @@ def check_batch(store: Store, batch: Graph) -> Check:
     new_triples = len(new)
     view = _View(store, extra=batch)  # the reports its events' evidence lacks are made and kept
     made = complete_reports(batch, lambda t: view.triples(*t))
+    located = locate_quotes(batch, lambda t: view.triples(*t))  # the build's quote check
     for t in made:
+        if not store.contains(t):
+            new.add(t)
+    reports_new = len(new) - new_triples
+    for t in located.made:
         if not store.contains(t):
             new.add(t)
     derived = _derive(_View(store, extra=new), batch)
@@ -739,10 +761,11 @@ def check_batch(store: Store, batch: Graph) -> Check:
         removal=False,
     )
     report, focus = _new_results(change)
-    report = _suggest_actors(report, store, batch)
+    report = with_results(_suggest_actors(report, store, batch), located.problems)
     return Check(
         report, len(batch), new_triples, derived, new_edges, len(focus), added, new,
         frozenset(requires), len(set(made.subjects(RDF.type, AG.Report))),
+        located.positions_made, reports_new,
     )  # fmt: skip
 
 
@@ -1016,14 +1039,8 @@ def commit_batch(
         raise ValidationFailed(
             check.report, summary("the batch does not conform to the shapes", check.report)
         )
-    counts = {
-        "submitted": check.triples,
-        "new": check.new_triples,
-        "derived": len(check.derived),
-        "reports": len(check.new) - check.new_triples,
-    }
     return write_batch(
-        store, check.new, check.derived, counts, steward=steward, source=source,
+        store, check.new, check.derived, check.counts(), steward=steward, source=source,
         comment=comment, now=now, requires=check.requires,
     )  # fmt: skip
 

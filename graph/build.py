@@ -248,7 +248,7 @@ def _quote(text: str, quote: str, occurrence: int | None, source: str, line: int
     try:
         return find_quote(text, quote, occurrence=occurrence)
     except InvalidInput as exc:
-        raise InvalidInput(exc.message, source=source, line=line) from None
+        raise InvalidInput(exc.message, source=source, line=line or None) from None
 
 
 @dataclass
@@ -295,6 +295,7 @@ def corpus_to_rdf(corpus: Corpus) -> SeedGraphs:
         g.add((a, SCHEMA.inLanguage, Literal(art.language)))
         g.add((a, AG.sourceFile, Literal(art.file)))
         g.add((a, AG.contentSha256, Literal(hashlib.sha256(corpus.raw[art.file]).hexdigest())))
+        g.add((a, SCHEMA.articleBody, Literal(corpus.texts[art.file])))
         if art.publisher:
             g.add((a, SCHEMA.publisher, _actor_iri(art.publisher)))
         if art.published:

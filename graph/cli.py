@@ -328,7 +328,7 @@ def validate(
 
     data = Graph()
     for path in files:  # strictly, as a batch is read: both ways agree on what is malformed
-        for t in _read_batch(path):
+        for t in _read_batch(path, _settings(store)):
             data.add(t)
     counts = ""
     if against_store:
@@ -377,10 +377,27 @@ def _problems(results: list[Result]) -> None:
     out.print(table)
 
 
-def _read_batch(path: Path) -> Graph:
-    """A file parsed as a steward's batch (strictly: no base IRI, no ill-typed literal)."""
+def _is_review(path: Path) -> bool:
+    return path.suffix.lower() in (".yaml", ".yml")
+
+
+def _read_review(path: Path, settings: Settings) -> Graph:
+    """A review file (``actorgraph ingest``) as the batch it makes, against the store's actors."""
+    from graph.extract.gazetteer import Gazetteer
+    from graph.ingest import read_review
+
+    with _reading(settings) as target:
+        known = Gazetteer.from_store(target, standard=False)
+    return read_review(path, known)
+
+
+def _read_batch(path: Path, settings: Settings | None = None) -> Graph:
+    """A file parsed as a steward's batch (strictly: no base IRI, no ill-typed literal), or a
+    review file (YAML, from ``actorgraph ingest``) read against the store's actors."""
     from graph.batches import parse_batch
 
+    if _is_review(path):
+        return _read_review(path, settings or _settings())
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -402,7 +419,13 @@ def _steward(name: str | None) -> Steward:
 
 @app.command()
 def commit(
-    file: Annotated[Path, typer.Argument(help="The batch: an RDF file (Turtle, TriG, JSON-LD…).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="The batch: an RDF file (Turtle, TriG, JSON-LD…), or a review file "
+            "(NAME.review.yaml, from `actorgraph ingest`): the article and its reviewed events."
+        ),
+    ],
     source: Annotated[
         str | None, typer.Option(help="Where the triples come from (a URL, a tool, a person).")
     ] = None,
@@ -424,8 +447,12 @@ def commit(
 
     from graph.batches import commit_batch
 
-    batch = _read_batch(file)  # malformed input is told here, before any server is asked
-    fmt = format_for(file)
+    settings = _settings(store)
+    batch = _read_batch(file, settings)  # malformed input is told here, before a server is asked
+    if _is_review(file):
+        fmt, body = RDFFormat.TURTLE, batch.serialize(format="turtle", encoding="utf-8")
+    else:
+        fmt, body = format_for(file), file.read_bytes()
     query = urlencode({k: v for k, v in (("source", source), ("comment", comment)) if v})
     curl = (
         f"send it yourself: curl -X POST '{{url}}/batches{'?' + query if query else ''}' "
@@ -433,9 +460,9 @@ def commit(
         f"--data-binary @{shlex.quote(str(file))} — or stop the server (kill {{pid}}) and run "
         "this again"
     )
-    target = _writer(_settings(store), curl)
+    target = _writer(settings, curl)
     if not isinstance(target, Store):
-        _commit_through(*target, file, fmt, source=source, comment=comment, steward=steward)
+        _commit_through(*target, file, body, fmt, source=source, comment=comment, steward=steward)
         return
     try:
         info = commit_batch(
@@ -463,6 +490,7 @@ def _commit_through(
     server: Server,
     token: str,
     file: Path,
+    body: bytes,
     fmt: RDFFormat,
     *,
     source: str | None,
@@ -478,7 +506,7 @@ def _commit_through(
         "/batches",
         token=token,
         query={"source": source, "comment": comment},
-        body=file.read_bytes(),
+        body=body,
         headers={"Content-Type": fmt.media_type, **({"X-Steward": steward} if steward else {})},
     )
     if status in (200, 201):
@@ -699,13 +727,13 @@ def extract(
     if settings.store_path.is_dir() and any(settings.store_path.iterdir()):
         try:
             with _reading(settings) as target:
-                extractor = Extractor.for_store(target)
+                extractor = Extractor.for_store(target, pipeline=settings.nlp_pipeline)
             source = f"the actors of {settings.store_path}"
         except StoreUnavailable as exc:
             err.print(f"[yellow]{escape(str(exc))}[/yellow]: using the seed registry instead")
     if extractor is None:
         source = f"the registry of {settings.seeds_path}"
-        extractor = Extractor.for_seeds(settings.seeds_path)
+        extractor = Extractor.for_seeds(settings.seeds_path, pipeline=settings.nlp_pipeline)
     name = "stdin.txt" if str(article) == "-" else article.name
     result = extractor.extract(text, file=name, published=day)
     body = (
@@ -721,9 +749,93 @@ def extract(
     err.print(
         escape(
             f"{len(result.candidates)} candidate event(s), {len(result.actors)} actor(s) "
-            f"({new} not in the graph yet), gazetteer: {source}"
-            + (f"; wrote {output}" if output else "")
+            f"({new} not in the graph yet), gazetteer: {source}; pipeline: "
+            f"{extractor.pipeline.description}" + (f"; wrote {output}" if output else "")
         )
+    )
+
+
+@app.command()
+def ingest(
+    article: Annotated[Path, typer.Argument(help="The article as UTF-8 text.")],
+    url: Annotated[str, typer.Option(help="The address the article was published at.")],
+    published: Annotated[
+        str | None,
+        typer.Option(help="Publication date YYYY-MM-DD (default: printed in the article, if any)."),
+    ] = None,
+    publisher: Annotated[
+        str | None,
+        typer.Option(help="The publisher's actor id (default: guessed from the URL's host)."),
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Propose the events of a new article and write them to a review file beside it (stores
+    nothing). Review the file, then `actorgraph commit ARTICLE.review.yaml` stores the article and
+    its events in one batch."""
+    import datetime as dt
+
+    from graph.extract import Extractor
+    from graph.extract.gazetteer import Gazetteer
+    from graph.ingest import guess_publisher, review_path, review_text
+
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"--url {url!r} is not an http(s) address")
+    try:
+        text = article.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {article}: {exc.strerror}", source=str(article)) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{article} is not UTF-8: {exc}", source=str(article)) from None
+    day = None
+    if published is not None:
+        try:
+            day = dt.date.fromisoformat(published)
+        except ValueError:
+            raise InvalidInput(f"--published {published!r} is not a date YYYY-MM-DD") from None
+    settings = _settings(store)
+    with _reading(settings) as target:
+        gazetteer = Gazetteer.from_store(target)
+    extractor = Extractor(gazetteer, pipeline=settings.nlp_pipeline)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err) as progress:
+        progress.add_task(f"reading {article.name} with {extractor.pipeline.name}", total=None)
+        result = extractor.extract(text, file=article.name, published=day)
+    if publisher is None:
+        publisher = guess_publisher(url, gazetteer)
+    elif publisher not in gazetteer.entries:
+        raise InvalidInput(f"--publisher {publisher!r} is not an actor of the graph")
+    review = review_path(article)
+    review.write_text(
+        review_text(
+            result,
+            url=url,
+            publisher=publisher,
+            pipeline=extractor.pipeline.description,
+            review=review,
+        ),
+        encoding="utf-8",
+    )
+    table = Table(title=f"{len(result.candidates)} candidate event(s) in {article.name}")
+    for col in ("#", "type", "agent", "targets / participants", "modality", "conf.", "rule"):
+        table.add_column(col, overflow="fold")
+    for n, c in enumerate(result.candidates, start=1):
+        others = c.participants if c.type in ("Meeting", "Conference", "PhoneCall") else c.targets
+        table.add_row(
+            str(n),
+            c.type,
+            escape(c.agent),
+            escape(", ".join(o for o in others if o != c.agent)),
+            c.modality or "",
+            f"{c.confidence:.2f}",
+            escape(c.rule),
+        )
+    out.print(table)
+    for warning in result.warnings:
+        err.print(f"[yellow]dropped[/yellow]: {escape(warning)}")
+    out.print(
+        f"Wrote [bold]{escape(str(review))}[/bold] (pipeline: "
+        f"{escape(extractor.pipeline.description)}; publisher: {escape(publisher or 'unknown')})."
+        " Nothing is stored: review it, then run "
+        f"[bold]actorgraph commit {escape(str(review))}[/bold]"
     )
 
 

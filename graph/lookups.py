@@ -41,6 +41,7 @@ __all__ = [
     "actor_events",
     "actor_profile",
     "article_detail",
+    "article_text",
     "event_detail",
     "event_iris",
     "event_records",
@@ -424,6 +425,15 @@ def article_detail(store: Store, article: str) -> ArticleDetail:
         if detail.title is not None or detail.file is not None:
             return detail
     raise NotFound(f"no article {article!r}")
+
+
+def article_text(store: Store, article: ArticleDetail) -> str | None:
+    """The full text the store holds for ``article`` (``schema:articleBody``): every quote of its
+    evidence is found in it at its offsets. None for an article stored without one (a store
+    built before articles carried their text)."""
+    for _s, _p, body, _g in store.match(URIRef(article.iri), SCHEMA.articleBody, None):
+        return str(body)
+    return None
 
 
 def _evidence(store: Store, event: str) -> list[Evidence]:

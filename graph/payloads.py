@@ -46,7 +46,7 @@ from xml.parsers import expat
 from graph.errors import InvalidInput, LimitExceeded
 from graph.store import RDFFormat
 
-__all__ = ["DEPTH_SETTING", "check_rdf", "decode_utf8"]
+__all__ = ["DEPTH_SETTING", "REVIEW_MEDIA_TYPE", "check_rdf", "decode_utf8"]
 
 #: The setting that ``max_depth`` comes from, named in every depth error.
 DEPTH_SETTING = "ACTORGRAPH_MAX_NESTING_DEPTH"
@@ -94,6 +94,11 @@ def decode_utf8(data: bytes, *, source: str) -> str:
             column=column,
         ) from None
     return text[1:] if text.startswith("\ufeff") else text
+
+
+#: The media type of a review document (the records of a review file and the article's text, as
+#: JSON: graph/ingest.py), which POST /validate and POST /batches take beside RDF.
+REVIEW_MEDIA_TYPE = "application/vnd.actorgraph.review+json"
 
 
 def check_rdf(data: bytes, fmt: RDFFormat, *, max_depth: int, source: str = "body") -> None:

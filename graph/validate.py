@@ -39,6 +39,7 @@ from typing import Any
 import pyshacl
 from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection as RDFList
 from rdflib.graph import ConjunctiveGraph
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
@@ -60,6 +61,7 @@ __all__ = [
     "raise_if_invalid",
     "reworded",
     "validate",
+    "with_results",
 ]
 
 #: The namespace of the shapes (``ags:``).
@@ -344,6 +346,54 @@ def reworded(report: Report, message: Callable[[Result, Node | None], str | None
         key=Result.sort_key,
     )
     return Report(report.conforms, results, graph, _text(report.conforms, results))
+
+
+def with_results(report: Report, extra: list[Result]) -> Report:
+    """``report`` with ``extra`` results found outside SHACL (a quote that is not in its
+    article's text: :mod:`graph.sources`), in its results, graph and text alike, so that a client
+    reads them as it reads the shapes' own."""
+    if not extra:
+        return report
+    graph = Graph(namespace_manager=report.graph.namespace_manager)
+    for t in report.graph:
+        graph.add(t)
+    root = next(iter(graph.subjects(RDF.type, SH.ValidationReport)), None)
+    if root is None:
+        root = BNode()
+        graph.add((root, RDF.type, SH.ValidationReport))
+    for r in extra:
+        node = BNode()
+        graph.add((root, SH.result, node))
+        graph.add((node, RDF.type, SH.ValidationResult))
+        graph.add((node, SH.focusNode, _term(r.focus_node)))
+        graph.add((node, SH.resultSeverity, SH[r.severity]))
+        graph.add((node, SH.sourceShape, _expand(r.source_shape)))
+        graph.add((node, SH.sourceConstraintComponent, SH[r.source_constraint_component]))
+        graph.add((node, SH.resultMessage, Literal(r.message)))
+        if r.value is not None:
+            graph.add((node, SH.value, _term(r.value)))
+        if r.result_path is not None:
+            steps = [_expand(step) for step in r.result_path.split("/")]
+            if len(steps) == 1:
+                graph.add((node, SH.resultPath, steps[0]))
+            else:
+                head = BNode()
+                graph.add((node, SH.resultPath, head))
+                RDFList(graph, head, steps)
+    conforms = report.conforms and not any(r.severity == "Violation" for r in extra)
+    graph.set((root, SH.conforms, Literal(conforms)))
+    results = sorted([*report.results, *extra], key=Result.sort_key)
+    return Report(conforms, results, graph, _text(conforms, results))
+
+
+def _expand(curie: str) -> URIRef:
+    prefix, _, local = curie.partition(":")
+    known = {**PREFIXES, "ags": str(AGS)}
+    return URIRef(known[prefix] + local) if prefix in known else URIRef(curie)
+
+
+def _term(text: str) -> Node:
+    return URIRef(text) if "://" in text and " " not in text else Literal(text)
 
 
 _PLACEHOLDER = re.compile(r"\{[$?](\w+)\}")

@@ -1,8 +1,10 @@
 """``/articles/{article}/text``: the text of an article, for the explorer page to show a quote
 where it stands (``GET /events/{id}`` gives its character offsets in this text).
 
-The file is the one the store names for the article (``ag:sourceFile``), looked up in the seeds'
-``articles/`` directory: the client names an article, never a path.
+The text is the one the store holds (``schema:articleBody``, for the seeds and for every article a
+batch brought); a store built before articles carried their text falls back to the file the store
+names (``ag:sourceFile``) in the seeds' ``articles/`` directory: the client names an article, never
+a path.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi.responses import Response
 from api.deps import SettingsDep, SnapshotDep
 from graph.errors import NotFound
 from graph.lookups import article_detail
+from graph.lookups import article_text as stored_text
 
 __all__ = ["router"]
 
@@ -44,8 +47,7 @@ _NOT_FOUND_EXAMPLE: dict[str, Any] = {
             "content": {"text/plain": {"schema": {"type": "string"}}},
         },
         404: {
-            "description": "No article has this id, or its text is not on this server (an "
-            "article committed in a batch has no file here).",
+            "description": "No article has this id, or its text is not on this server.",
             "content": {"application/problem+json": {"example": _NOT_FOUND_EXAMPLE}},
         },
     },
@@ -75,7 +77,10 @@ def article_text(
     """The article's text file, unchanged (UTF-8): `text[start:end]` is the quote of an evidence
     whose `article` is this one."""
     detail = article_detail(snapshot.store, article)
-    folder = (settings.seeds_path / "articles").resolve()
+    text = stored_text(snapshot.store, detail)
+    if text is not None:
+        return Response(text.encode("utf-8"), media_type=TEXT)
+    folder = (settings.seeds_path / "articles").resolve()  # a store built before texts were stored
     if detail.file is None or not _FILE_NAME.fullmatch(detail.file):
         raise NotFound(f"the text of article {article!r} is not on this server")
     path = folder / detail.file

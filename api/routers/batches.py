@@ -152,7 +152,7 @@ async def commit(
                 "check",
                 str(writing.checkpoint.path),
                 payload.data,
-                payload.format.name,
+                payload.kind,
                 settings.max_nesting_depth,
                 settings.max_batch_triples,
                 False,

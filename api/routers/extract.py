@@ -126,6 +126,15 @@ async def extract(
     actors: Annotated[
         bool, Query(description="Describe the actors referred to, so the Turtle validates alone.")
     ] = True,
+    url: Annotated[
+        str | None,
+        Query(
+            description="The address the article was published at (schema:url): a batch that "
+            "brings the article needs it.",
+            max_length=2000,
+            pattern=r"^https?://\S+$",
+        ),
+    ] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Read the article and answer its candidate actors and events; the store is not changed.
@@ -144,6 +153,8 @@ async def extract(
             published.isoformat() if published else None,
             chosen == JSON,
             actors,
+            url,
+            runtime.settings.nlp_pipeline,
         ),
     )
     if chosen == JSON:

@@ -55,6 +55,7 @@ EXAMPLE_BATCH = """\
 @prefix oa:      <http://www.w3.org/ns/oa#> .
 @prefix prov:    <http://www.w3.org/ns/prov#> .
 @prefix rdfs:    <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix schema:  <http://schema.org/> .
 @prefix sem:     <http://semanticweb.cs.vu.nl/2009/11/sem/> .
 @prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
 
@@ -67,7 +68,7 @@ event:example-russia-pakistan-talks a ag:Meeting ;
     ag:datePrecision "day" ;
     ag:quote "Russia and Pakistan held talks in Moscow" ;
     ag:evidence ev:example-russia-pakistan-talks ;
-    prov:wasDerivedFrom article:sputnik-2018-03-29-us-accuses-russia-arming-taliban .
+    prov:wasDerivedFrom article:example-news-2017-03-01-talks-in-moscow .
 
 ev:example-russia-pakistan-talks a ag:Evidence , oa:Annotation ;
     oa:motivatedBy oa:identifying ;
@@ -75,11 +76,19 @@ ev:example-russia-pakistan-talks a ag:Evidence , oa:Annotation ;
     oa:hasTarget ev:example-russia-pakistan-talks-target .
 
 ev:example-russia-pakistan-talks-target a oa:SpecificResource ;
-    oa:hasSource article:sputnik-2018-03-29-us-accuses-russia-arming-taliban ;
+    oa:hasSource article:example-news-2017-03-01-talks-in-moscow ;
     oa:hasSelector ev:example-russia-pakistan-talks-quote .
 
 ev:example-russia-pakistan-talks-quote a oa:TextQuoteSelector ;
     oa:exact "Russia and Pakistan held talks in Moscow" .
+
+article:example-news-2017-03-01-talks-in-moscow a ag:NewsArticle ;
+    schema:headline "Russia and Pakistan hold talks on Afghanistan"@en ;
+    schema:url <https://example.org/news/2017/03/01/talks-in-moscow> ;
+    schema:datePublished "2017-03-01"^^xsd:date ;
+    ag:sourceFile "talks-in-moscow.txt" ;
+    schema:articleBody \"\"\"MOSCOW, March 1 (Example News) - Russia and Pakistan held talks in Moscow
+on Wednesday on the security of Afghanistan, the Russian Foreign Ministry said.\"\"\" .
 """
 
 #: A steward's token is optional on the endpoints that work for anonymous callers too: OpenAPI
@@ -162,7 +171,7 @@ async def validate_batch(
             "check",
             str(snapshot.checkpoint.path),
             payload.data,
-            payload.format.name,
+            payload.kind,
             settings.max_nesting_depth,
             settings.max_batch_triples,
             chosen == TURTLE,

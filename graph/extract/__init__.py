@@ -31,17 +31,13 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
-from spacy.util import compile_infix_regex
+from typing import TYPE_CHECKING
 
 from graph.extract.boilerplate import content_paragraphs, is_site_line
 from graph.extract.events import Candidate, EventReader
 from graph.extract.gazetteer import Entry, Gazetteer
 from graph.extract.mentions import Mention, Recogniser
+from graph.extract.pipeline import AUTO, load_pipeline
 
 if TYPE_CHECKING:
     from graph.store import Store
@@ -114,6 +110,9 @@ class Extraction:
     candidates: list[Candidate]
     actors: dict[str, Entry]  # every actor referred to (mentions and candidates)
     extracted_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    url: str | None = None  # where the article was published (schema:url)
+    pipeline: str = ""  # the spaCy pipeline that read it (Pipeline.description)
+    warnings: list[str] = field(default_factory=list)  # candidates dropped, and why
 
     @cached_property
     def sha256(self) -> str:
@@ -127,19 +126,20 @@ class Extraction:
 class Extractor:
     """A configured extractor: a gazetteer and the spaCy pipeline built from it (reusable)."""
 
-    def __init__(self, gazetteer: Gazetteer) -> None:
+    def __init__(self, gazetteer: Gazetteer, *, pipeline: str = AUTO) -> None:
         self.gazetteer = gazetteer
-        self.nlp = _blank_english()
+        self.pipeline = load_pipeline(pipeline)
+        self.nlp = self.pipeline.nlp
         self.recogniser = Recogniser(self.nlp, gazetteer)
         self.reader = EventReader(self.nlp, self.recogniser)
 
     @classmethod
-    def standard(cls) -> Extractor:
+    def standard(cls, *, pipeline: str = AUTO) -> Extractor:
         """An extractor that knows only the standard actors (no registry)."""
-        return cls(Gazetteer.build([]))
+        return cls(Gazetteer.build([]), pipeline=pipeline)
 
     @classmethod
-    def for_seeds(cls, seeds: Path) -> Extractor:
+    def for_seeds(cls, seeds: Path, *, pipeline: str = AUTO) -> Extractor:
         """An extractor that knows the curated registry of ``seeds`` (and the standard actors).
 
         Raises:
@@ -149,12 +149,13 @@ class Extractor:
 
         corpus = load_corpus(seeds)
         memberships = [(m.member, m.organisation) for f in corpus.files for m in f.memberships]
-        return cls(Gazetteer.from_specs(corpus.actors.values(), memberships=memberships))
+        gazetteer = Gazetteer.from_specs(corpus.actors.values(), memberships=memberships)
+        return cls(gazetteer, pipeline=pipeline)
 
     @classmethod
-    def for_store(cls, store: Store) -> Extractor:
+    def for_store(cls, store: Store, *, pipeline: str = AUTO) -> Extractor:
         """An extractor that knows the actors of ``store`` (and the standard actors)."""
-        return cls(Gazetteer.from_store(store))
+        return cls(Gazetteer.from_store(store), pipeline=pipeline)
 
     def extract(
         self,
@@ -162,6 +163,7 @@ class Extractor:
         *,
         file: str = "article.txt",
         published: dt.date | None = None,
+        url: str | None = None,
     ) -> Extraction:
         """Read ``text``; ``published`` (else a date printed at the top) bounds the events' dates."""
         paragraphs = content_paragraphs(text)
@@ -197,6 +199,8 @@ class Extractor:
             mentions=mentions,
             candidates=candidates,
             actors=actors,
+            url=url,
+            pipeline=self.pipeline.description,
         )
 
 
@@ -223,29 +227,3 @@ def _localise(
         c.addressee = [renamed.get(t, t) for t in c.addressee]
         c.host = renamed.get(c.host, c.host) if c.host else None
         c.on_behalf_of = renamed.get(c.on_behalf_of, c.on_behalf_of) if c.on_behalf_of else None
-
-
-def _blank_english() -> Language:
-    """spaCy's blank English: tokenizer and rule-based sentencizer, no trained component.
-
-    An ellipsis glued to the next word ("contention…Citing", "Russia….Afghan") is split off, and
-    starts a new sentence when a capitalised word follows it.
-    """
-    nlp = spacy.blank("en")
-    infixes = [*(nlp.Defaults.infixes or ()), r"…", r"(?<=…)\.(?=[A-Z])"]
-    tokenizer: Any = nlp.tokenizer  # spaCy's Cython tokenizer has no type stubs
-    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("ellipsis_sentences", after="sentencizer")
-    return nlp
-
-
-@Language.component("ellipsis_sentences")
-def _ellipsis_sentences(doc: Doc) -> Doc:
-    """A capitalised word right after "…" (no space) starts a sentence."""
-    for tok in doc[1:-1]:
-        prev = doc[tok.i - 1]
-        glued = prev.text in ("…", ".") and not prev.whitespace_ and tok.text[:1].isupper()
-        if glued and (prev.text == "…" or (tok.i > 1 and doc[tok.i - 2].text == "…")):
-            tok.is_sent_start = True
-    return doc

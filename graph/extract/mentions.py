@@ -186,6 +186,8 @@ class Recogniser:
     # ------------------------------------------------------------------ recognition
     def recognise(self, doc: Doc, offset: int, minted: Gazetteer) -> list[Mention]:
         """Mentions in ``doc`` (a paragraph starting at ``offset``); new actors go into ``minted``."""
+        doc.user_data["ner"] = list(doc.ents)  # a trained pipeline's own entities, kept aside:
+        doc.ents = []  # the gazetteer's names decide which actors are mentioned
         doc = self.ruler(doc)
         spans: list[Span] = list(doc.ents)
         spans.extend(self._titled_people(doc, minted))

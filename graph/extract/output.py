@@ -19,6 +19,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
@@ -88,10 +89,12 @@ def to_annotation(extraction: Extraction) -> tuple[AnnotationFile, dict[str, Act
         published_latest=None if extraction.published else latest,
         published_inferred=extraction.published is None,
         date_note=None if extraction.published else note,
+        url=extraction.url,
     )
     claims: list[ClaimSpec] = []
     events: list[EventSpec] = []
     ids: list[str] = []
+    dropped: set[str] = set()
     for n, c in enumerate(extraction.candidates, start=1):
         ident = _event_id(extraction, n, c)
         ids.append(ident)
@@ -99,13 +102,11 @@ def to_annotation(extraction: Extraction) -> tuple[AnnotationFile, dict[str, Act
         claim_ids: list[str] = []
         if c.type == "Denial" and not c.claim:
             c.claim = quote
-        if c.claim and c.type not in ("Meeting", "Conference", "PhoneCall"):
-            claim = ClaimSpec(id=f"{ident}-claim", text=c.claim, about=c.targets)
-            claims.append(claim)
-            claim_ids.append(claim.id)
         responds = (
             [ids[c.responds_to]]
-            if c.responds_to is not None and c.responds_to < len(ids) - 1
+            if c.responds_to is not None
+            and c.responds_to < len(ids) - 1
+            and ids[c.responds_to] not in dropped
             else []
         )
         participants = (
@@ -113,8 +114,12 @@ def to_annotation(extraction: Extraction) -> tuple[AnnotationFile, dict[str, Act
             if c.type in ("Meeting", "Conference", "PhoneCall")
             else []
         )
-        events.append(
-            EventSpec(
+        try:
+            claim = None
+            if c.claim and c.type not in ("Meeting", "Conference", "PhoneCall"):
+                claim = ClaimSpec(id=f"{ident}-claim", text=c.claim, about=c.targets)
+                claim_ids.append(claim.id)
+            spec = EventSpec(
                 id=ident,
                 type=c.type,  # type: ignore[arg-type]
                 agent=c.agent,
@@ -133,11 +138,25 @@ def to_annotation(extraction: Extraction) -> tuple[AnnotationFile, dict[str, Act
                 denies_claim=claim_ids if c.type == "Denial" else [],
                 responds_to=responds,
                 characterisation=c.characterisation,
+                # a directed act whose text names no target: say so, rather than guess one
+                target_unnamed=not [t for t in c.targets if t != c.agent]
+                and c.type not in ("Meeting", "Conference", "PhoneCall"),
                 modality=c.modality,  # type: ignore[arg-type]
                 confidence=round(max(0.05, min(1.0, c.confidence)), 2),
                 note=f"Candidate from rule {c.rule!r} (trigger {c.trigger!r}); review before commit.",
             )
-        )
+        except ValidationError as exc:  # a candidate the rules could not complete: never a crash
+            reason = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            )
+            warning = f"candidate {n} ({c.type}, rule {c.rule!r}, {quote[:60]!r}) dropped: {reason}"
+            if warning not in extraction.warnings:  # to_annotation runs once per output format
+                extraction.warnings.append(warning)
+            dropped.add(ident)
+            continue
+        if claim is not None:
+            claims.append(claim)
+        events.append(spec)
     actors = {
         ident: ActorSpec(
             id=ident,
@@ -233,8 +252,8 @@ def _run_triples(
             agent,
             RDFS.label,
             Literal(
-                f"{EXTRACTOR_NAME} {EXTRACTOR_VERSION} (spaCy {about.__version__} blank 'en': "
-                "tokenizer, sentencizer, EntityRuler, Matcher; no trained model)",
+                f"{EXTRACTOR_NAME} {EXTRACTOR_VERSION} "
+                f"({extraction.pipeline or f'spaCy {about.__version__}'}; EntityRuler, Matcher)",
                 lang="en",
             ),
         )
@@ -271,8 +290,12 @@ def to_json(extraction: Extraction) -> dict[str, Any]:
             }
         )
     annotation, _ = to_annotation(extraction)
+    specs = {spec.id: spec for spec in annotation.events}  # a candidate dropped has none
     events = []
-    for c, spec in zip(extraction.candidates, annotation.events, strict=True):
+    for n, c in enumerate(extraction.candidates, start=1):
+        spec = specs.get(_event_id(extraction, n, c))
+        if spec is None:
+            continue
         events.append(
             {
                 "id": spec.id,
@@ -298,7 +321,12 @@ def to_json(extraction: Extraction) -> dict[str, Any]:
             }
         )
     return {
-        "extractor": {"name": EXTRACTOR_NAME, "version": EXTRACTOR_VERSION},
+        "extractor": {
+            "name": EXTRACTOR_NAME,
+            "version": EXTRACTOR_VERSION,
+            "pipeline": extraction.pipeline,
+        },
+        "warnings": extraction.warnings,
         "article": {
             "id": extraction.article_id,
             "iri": str(ID[f"article/{extraction.article_id}"]),
@@ -306,6 +334,7 @@ def to_json(extraction: Extraction) -> dict[str, Any]:
             "title": extraction.title,
             "sha256": hashlib.sha256(extraction.text.encode("utf-8")).hexdigest(),
             "published": extraction.published.isoformat() if extraction.published else None,
+            "url": extraction.url,
         },
         "actors": [
             {

@@ -152,7 +152,8 @@ def test_commit_find_in_sparql_and_ego_network_then_retract(client: TestClient) 
     assert record["submitted"] == record["new_triples"] == len(Graph().parse(data=EXAMPLE_BATCH))
     # one report made for the event's evidence: 6 triples (graph/reports.py)
     assert record["report_triples"] == 6
-    assert record["derived_edges"] == 2 and record["triples"] == record["submitted"] + 6 + 2
+    # and the quote's offsets (4 triples) and the article's hash (1), found by graph/sources.py
+    assert record["derived_edges"] == 2 and record["triples"] == record["submitted"] + 6 + 5 + 2
     assert record.pop("visible") is True  # readers see it as the answer comes
 
     assert client.get(f"/batches/{record['id']}").json() | {"content": None} == record | {

@@ -10,18 +10,22 @@ graph.batches). The batches are built from what the seed store holds (queried, n
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import XSD
 
+from graph.annotations import load_corpus
 from graph.batches import (
     AUDIT_GRAPH,
     REGISTRY_GRAPH,
@@ -37,11 +41,12 @@ from graph.batches import (
     retract_batch,
     unknown_shape_terms,
 )
-from graph.build import ACTORS_GRAPH, EDGES_GRAPH, derive_edges, seed_graphs_in
+from graph.build import ACTORS_GRAPH, EDGES_GRAPH, derive_edges, find_quote, seed_graphs_in
 from graph.errors import Conflict, InvalidInput, NotFound, RetractionRefused, ValidationFailed
 from graph.namespaces import AG, CAMEO, ID, OA, PROV, RDF, RDFS, SCHEMA, SEM
 from graph.reports import complete_reports
 from graph.settings import PROJECT_ROOT
+from graph.sources import locate_quotes
 from graph.store import RDFFormat, Store, Triple
 from graph.validate import Result, load_ontology, validate
 
@@ -82,11 +87,14 @@ def full_new_results(store: Store, batch: Graph) -> tuple[list[Result], set[Trip
             merged.add(t)
     for t in complete_reports(batch, merged.triples):  # as check_batch: each evidence its report
         merged.add(t)
+    located = locate_quotes(batch, merged.triples)  # ... and each quote its offsets
+    for t in located.made:
+        merged.add(t)
     new_edges = {t for t in derive_edges([merged], load_ontology()) if not store.contains(t)}
     for t in new_edges:
         merged.add(t)
     diff = Counter(validate(merged).results) - Counter(store_results(store, before))
-    return sorted(diff.elements(), key=Result.sort_key), new_edges
+    return sorted([*diff.elements(), *located.problems], key=Result.sort_key), new_edges
 
 
 def full_results_without(store: Store, graph: URIRef) -> list[Result]:
@@ -168,6 +176,32 @@ def seeds(store: Store) -> Seeds:
     )
 
 
+_SEED_TEXTS_EXTRA: dict[URIRef, str] = {}  # articles a test's batch brings
+
+
+@cache
+def _seed_corpus_texts() -> dict[URIRef, str]:
+    corpus = load_corpus(PROJECT_ROOT / "seeds")
+    return {ID[f"article/{f.article.id}"]: corpus.texts[f.article.file] for f in corpus.files}
+
+
+def _seed_texts() -> dict[URIRef, str]:
+    return {**_seed_corpus_texts(), **_SEED_TEXTS_EXTRA}
+
+
+def passage(article: URIRef, name: str) -> str:
+    """A passage of ``article`` that occurs once in it, picked by ``name`` (a batch's quotes are
+    found in their article's text, as the build's are)."""
+    text = _seed_texts()[article]
+    words = [m.start() for m in re.finditer(r"(?<!\S)[A-Za-z]", text)]
+    first = int(hashlib.sha256(name.encode()).hexdigest(), 16) % len(words)
+    for i in [*range(first, len(words)), *range(first)]:
+        quote = " ".join(text[words[i] :].split(" ")[:6]).strip()
+        if "\n" not in quote and len(quote) > 20 and text.count(quote) == 1:
+            return quote
+    raise AssertionError(f"no passage of {article} occurs once")
+
+
 def event(
     g: Graph,
     name: str,
@@ -194,7 +228,7 @@ def event(
         g.add((e, AG.participant, p))
     g.add((e, SEM.hasTimeStamp, date or Literal("2017-02-01", datatype=XSD.date)))
     g.add((e, AG.datePrecision, Literal("day")))
-    g.add((e, AG.quote, Literal(f"quote of {name}")))
+    g.add((e, AG.quote, Literal(passage(article, name))))
     g.add((e, AG.evidence, ev))
     g.add((e, PROV.wasDerivedFrom, article))
     g.add((ev, RDF.type, AG.Evidence))
@@ -205,7 +239,7 @@ def event(
     g.add((target, OA.hasSource, article))
     g.add((target, OA.hasSelector, quote))
     g.add((quote, RDF.type, OA.TextQuoteSelector))
-    g.add((quote, OA.exact, Literal(f"quote of {name}")))
+    g.add((quote, OA.exact, Literal(passage(article, name))))
     return e
 
 
@@ -242,6 +276,111 @@ def test_conforming_batch_referring_to_existing_actors_and_article(
     )
     results = assert_same_as_full(store, as_batch(g))
     assert results == []
+
+
+# ------------------------------------------------------------------ quotes in their articles
+
+
+def _quoting(seeds: Seeds, quote: str) -> Graph:
+    g = Graph()
+    a, b, _ = seeds.states
+    e = event(g, "quoted", AG.Meeting, "040", agent=a, others=(b,), article=seeds.article)
+    for s, p, _o in list(g.triples((None, AG.quote, None))) + list(
+        g.triples((None, OA.exact, None))
+    ):
+        g.set((s, p, Literal(quote)))
+    assert (e, AG.quote, Literal(quote)) in g
+    return g
+
+
+def test_a_quote_not_in_its_article_is_refused_with_the_builds_message(
+    store: Store, seeds: Seeds
+) -> None:
+    """The issue's case: a steward quotes a seed article for words it does not contain."""
+    made_up = "China and Pakistan held talks on Afghanistan"
+    with pytest.raises(InvalidInput) as built:  # what `actorgraph build` says of it
+        find_quote(_seed_texts()[seeds.article], made_up)
+    results = assert_same_as_full(store, as_batch(_quoting(seeds, made_up)))
+    assert [r.message for r in results] == [built.value.message]
+    assert results[0].focus_node.endswith("evidence/t-quoted")
+    assert results[0].value == made_up
+    assert not check_batch(store, as_batch(_quoting(seeds, made_up))).conforms
+
+
+def test_a_found_quote_gets_its_offsets_in_the_article(store: Store, seeds: Seeds) -> None:
+    quote = passage(seeds.article, "offsets")
+    check = check_batch(store, as_batch(_quoting(seeds, quote)))
+    assert check.conforms, check.report.text
+    assert check.positions_made == 1
+    start = next(check.new.objects(None, OA.start))
+    end = next(check.new.objects(None, OA.end))
+    assert _seed_texts()[seeds.article][int(start) : int(end)] == quote
+
+
+def test_offsets_that_do_not_hold_the_quote_are_refused(store: Store, seeds: Seeds) -> None:
+    quote = passage(seeds.article, "offsets")
+    at = _seed_texts()[seeds.article].index(quote)
+    g = _quoting(seeds, quote)
+    target = next(s for s in g.subjects(OA.hasSelector, None))
+    wrong = URIRef(f"{target}/position")
+    g.add((target, OA.hasSelector, wrong))
+    g.add((wrong, RDF.type, OA.TextPositionSelector))
+    g.add((wrong, OA.start, Literal(at + 1, datatype=XSD.integer)))
+    g.add((wrong, OA.end, Literal(at + 1 + len(quote), datatype=XSD.integer)))
+    results = assert_same_as_full(store, as_batch(g))
+    assert [r.source_shape for r in results] == ["ags:EvidenceShape"]
+    assert "not the text of its article" in results[0].message
+
+
+def test_a_quote_that_occurs_twice_needs_its_position(store: Store, seeds: Seeds) -> None:
+    text = _seed_texts()[seeds.article]
+    twice = next(w for w in ("the Taliban", "Afghanistan", "Russia") if text.count(w) > 1)
+    results = assert_same_as_full(store, as_batch(_quoting(seeds, twice)))
+    assert len(results) == 1 and "occurs" in results[0].message
+    assert "oa:TextPositionSelector" in results[0].message
+
+
+def _bringing(body: str, *, url: bool = True, sha: str | None = None) -> Graph:
+    g = Graph()
+    art = ID["article/t-brought"]
+    g.add((art, RDF.type, AG.NewsArticle))
+    g.add((art, SCHEMA.headline, Literal("Brought", lang="en")))
+    g.add((art, AG.sourceFile, Literal("brought.txt")))
+    g.add((art, SCHEMA.datePublished, Literal("2017-02-02", datatype=XSD.date)))
+    g.add((art, SCHEMA.articleBody, Literal(body)))
+    if url:
+        g.add((art, SCHEMA.url, URIRef("https://example.org/brought")))
+    if sha is not None:
+        g.add((art, AG.contentSha256, Literal(sha)))
+    return g
+
+
+def test_a_batch_brings_the_article_it_quotes(store: Store, seeds: Seeds) -> None:
+    a, b, _ = seeds.states
+    g = _bringing("KABUL - The two states held talks on Monday, officials said.")
+    _SEED_TEXTS_EXTRA[ID["article/t-brought"]] = str(next(g.objects(None, SCHEMA.articleBody)))
+    event(g, "brought", AG.Meeting, "040", agent=a, others=(b,), article=ID["article/t-brought"])
+    assert assert_same_as_full(store, as_batch(g)) == []
+    check = check_batch(store, as_batch(g))
+    sha = hashlib.sha256(
+        b"KABUL - The two states held talks on Monday, officials said."
+    ).hexdigest()
+    assert (ID["article/t-brought"], AG.contentSha256, Literal(sha)) in check.new
+
+
+def test_a_brought_article_needs_its_address_and_its_own_hash(store: Store, seeds: Seeds) -> None:
+    results = check_batch(store, as_batch(_bringing("Some text.", url=False, sha="0" * 64)))
+    messages = " | ".join(r.message for r in results.report.results)
+    assert "needs its address (schema:url" in messages
+    assert "The SHA-256 of the text" in messages
+
+
+def test_a_stored_articles_text_cannot_be_replaced(store: Store, seeds: Seeds) -> None:
+    g = Graph()
+    g.add((seeds.article, SCHEMA.articleBody, Literal("A different text.")))
+    results = assert_same_as_full(store, as_batch(g))
+    shapes = {r.source_shape for r in results}
+    assert "ags:ArticleShape-articleBody" in shapes, results
 
 
 def test_batch_with_new_actor_and_denial_of_an_existing_accusation(
