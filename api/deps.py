@@ -377,7 +377,7 @@ async def rdf_payload(request: Request) -> RDFPayload:
         runtime_of(request).settings.max_payload_bytes,
         "split the batch, or raise the limit",
     )
-    if review:
+    if review or media is None:
         return RDFPayload(body, RDFFormat.JSONLD, review=True)
     return RDFPayload(body, RDF_MEDIA_TYPES[media])
 

@@ -309,6 +309,6 @@ def _check_references(
     for m in annotation.memberships:
         check(m.member, m.line, "membership: member")
         check(m.organisation, m.line, "membership: organisation")
-    for c in annotation.claims:
-        for ident in c.about:
-            check(ident, c.line, f"claim {c.id}: about")
+    for claim in annotation.claims:
+        for ident in claim.about:
+            check(ident, claim.line, f"claim {claim.id}: about")

@@ -373,7 +373,7 @@ def with_results(report: Report, extra: list[Result]) -> Report:
         if r.value is not None:
             graph.add((node, SH.value, _term(r.value)))
         if r.result_path is not None:
-            steps = [_expand(step) for step in r.result_path.split("/")]
+            steps: list[Node] = [_expand(step) for step in r.result_path.split("/")]
             if len(steps) == 1:
                 graph.add((node, SH.resultPath, steps[0]))
             else:

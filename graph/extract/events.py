@@ -64,6 +64,7 @@ from graph.extract.clauses import (
 from graph.extract.coreference import CoreferenceRules
 from graph.extract.gazetteer import Gazetteer, normalise
 from graph.extract.lexicon import (
+    CLAIM_NOUNS,
     CRITIQUES,
     DISMISSALS,
     ENDORSEMENTS,
@@ -84,6 +85,62 @@ from graph.extract.reading import (
     _State,
 )
 from graph.extract.speech import SpeechRules
+from graph.extract.syntax import (
+    NO_EVENT,
+    dismissals,
+    mention_at,
+    participations,
+    syntactic_objects,
+    syntactic_subject,
+)
+
+#: What a dismissing verb denies when it is their object ("rejected the claims")
+_DISMISSED = CLAIM_NOUNS | frozenset(["report", "reports", "rumour", "rumours", "rumor", "rumors"])
+#: What a refusal to say is not: a rejection of someone's proposal.
+_SAYING = frozenset(
+    ["deny", "comment", "confirm", "say", "discuss", "answer", "disclose", "reveal", "name",
+     "specify", "elaborate", "speculate", "respond", "identify"]
+)  # fmt: skip
+_PROPOSALS = frozenset(
+    ["offer", "invitation", "proposal", "proposition", "initiative", "call", "plan", "overture",
+     "request", "demand", "appeal"]
+)  # fmt: skip
+
+
+def _passive_subjects(trig: Span, actors: list[Mention]) -> list[str]:
+    """The actors a passive verb is said of ("Moscow and Tehran have been accused by …")."""
+    out: list[str] = []
+    for c in trig.root.children:
+        if c.dep_ == "nsubjpass":
+            for t in [c, *c.conjuncts]:
+                m = mention_at(t, actors)
+                if m is not None and m.actor and m.actor not in out:
+                    out.append(m.actor)
+    return out
+
+
+def _refuses_to_say(trig: Span) -> bool:
+    """ "refused to deny", "declined to comment" (on a parse)."""
+    return any(c.dep_ == "xcomp" and c.lemma_.lower() in _SAYING for c in trig.root.children)
+
+
+def _proposer(
+    trig: Span, agent: Mention, own_side: set[str | None], earlier: list[Candidate]
+) -> list[str]:
+    """Who made the proposal the agent rejects: the last offer, invitation or request made to
+    the agent's side, when the object of the rejection is such a proposal."""
+    objects = [c for c in trig.root.children if c.dep_ == "dobj"]
+    if not objects or objects[0].lemma_.lower() not in _PROPOSALS:
+        return []
+    kinds = {"Invitation", "CooperationOffer", "Request", "Demand"}
+    for c in reversed(earlier):
+        if c.type in kinds and set(c.targets) & own_side and c.agent not in own_side:
+            return [c.agent]
+    return []
+
+
+#: The prepositions whose object a verb trigger acts on ("appealed to X", "sanctions against X").
+_TARGET_PREPOSITIONS = ("to", "against", "on", "with", "for")
 
 __all__ = ["MEETING_TYPES", "SPEECH_ACTS", "Candidate", "EventReader"]
 
@@ -203,6 +260,9 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
             targets = [t for t in dict.fromkeys(targets) if t != agent]
             if not targets and etype not in MEETING_TYPES and etype != "Denial":
                 return None
+            modality = self._modality(doc, sent, trig, quoted, speech, etype)
+            if modality == NO_EVENT:
+                return None  # "offered to host talks", "refused to deny": no such event
             c = Candidate(
                 type=etype,
                 agent=agent,
@@ -214,7 +274,7 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
                 trigger_start=para.start + trig.start_char,
                 trigger_end=para.start + trig.end_char,
                 confidence=conf,
-                modality=self._modality(doc, sent, trig, quoted, speech, etype),
+                modality=modality,
                 **extra,  # type: ignore[arg-type]
             )
             if speech is not None and in_content(trig.start):
@@ -285,7 +345,9 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
             if etype in MEETING_TYPES:
                 self._meeting(doc, sent, trig, actors, speech, make, minted)
                 continue
-            subject = _nearest_before(doc, sent, trig.start, actors)
+            subject = syntactic_subject(trig, actors) or _nearest_before(
+                doc, sent, trig.start, actors
+            )
             if etype == "Cooperation":
                 together = _coordinated_before(doc, sent, trig.start, actors, close=True)
                 if together and _we_and(doc, together[0]):
@@ -295,6 +357,13 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
                     if agent_id:
                         make(etype, agent_id, [m.actor for m in together], "cooperation", trig, 0.6)
                         continue
+            by = syntactic_subject(trig, actors) if etype == "Accusation" else None
+            if by is not None and _passive(doc, trig):
+                # "Moscow has been accused by Kabul of …": the "by" agent accuses the subject
+                said_of = _passive_subjects(trig, actors)
+                if said_of:
+                    make("Accusation", by.actor, said_of, "passive-accusation-by", trig, 0.6)
+                continue
             if etype == "Accusation" and _passive(doc, trig):
                 # "Iran and Pakistan have also been accused": the accuser of the last accusation
                 previous = [
@@ -332,10 +401,16 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
             if agent is None:
                 continue
             own_side = {agent.actor, self._state_of(agent.actor, minted), *agent.affiliations}
-            objects = _objects_after(
-                doc, sent, trig.end, [m for m in actors if m.actor not in own_side]
+            others = [m for m in actors if m.actor not in own_side]
+            objects = syntactic_objects(trig, others, _TARGET_PREPOSITIONS) or _objects_after(
+                doc, sent, trig.end, others
             )
             targets = [m.actor for m in objects]
+            if etype == "Rejection" and _refuses_to_say(trig):
+                continue  # "refused to deny reports", "declined to comment": no proposal refused
+            if etype == "Rejection" and not targets:
+                # "The Taliban rejected the offer": the offer's maker, not a word after the verb
+                targets = _proposer(trig, agent, own_side, state.candidates + found)
             conf = _CONFIDENCE["verb"] - (0.1 if agent.via == "coref" else 0.0)
             if etype == "Denial":
                 self._denial(doc, sent, trig, agent, actors, state, found, make, conf, minted)
@@ -343,6 +418,30 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
             claim = _clause_text(doc, trig.end, sent.end) if etype in SPEECH_ACTS else None
             make(etype, agent.actor, targets, f"{etype.lower()}-verb", trig, conf, claim=claim)
 
+        for verb, dismissed in dismissals(sent, _DISMISSED):
+            if any(c.type == "Denial" and c.sentence_start == start for c in found):
+                continue  # the sentence's denial is read already
+            denier = syntactic_subject(doc[verb.i : verb.i + 1], actors)
+            if denier is None and speech is not None and in_content(verb.i):
+                denier = speech.speaker
+            if denier is not None and denier.actor:
+                accuser = [
+                    m for m in actors if m.actor and m.start >= dismissed.left_edge.i
+                    and m.end <= dismissed.right_edge.i + 1 and m.actor != denier.actor
+                ]  # fmt: skip
+                said = doc[verb.i : verb.i + 1]
+                if accuser:  # "Nicholson's claims", "the claims made by the American general"
+                    make("Denial", denier.actor, [accuser[0].actor], "dismissal-of-claim", said,
+                         _CONFIDENCE["dismissal"], claim=_clause_text(doc, dismissed.i, sent.end))  # fmt: skip
+                else:
+                    self._denial(doc, sent, said, denier, actors, state, found, make,
+                                 _CONFIDENCE["dismissal"], minted)  # fmt: skip
+        for verb, taking_part, kind in participations(sent, actors):
+            ids = [m.actor for m in taking_part]
+            if not any(c.type in MEETING_TYPES and set(ids) <= set(c.participants) for c in found):
+                make(kind, ids[0], [], "taking-part", doc[verb.i : verb.i + 1],
+                     _CONFIDENCE["meeting"] - 0.1,
+                     participants=ids)  # fmt: skip
         if speech is not None:
             self._reported(doc, sent, speech, here, actors, state, found, make, minted)
         for trig in deferred:

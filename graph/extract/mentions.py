@@ -197,6 +197,7 @@ class Recogniser:
         spans.extend(self._surnames(doc, minted))
         spans.extend(self._bodies(doc, minted))
         spans.extend(self._speakers(doc, minted, spans))
+        spans.extend(self._named_people(doc, minted, spans))
         mentions = []
         for span in filter_spans(spans):
             if _inside_name(doc, span):
@@ -346,6 +347,21 @@ class Recogniser:
                 i = k
             else:
                 i = j
+        return out
+
+    def _named_people(self, doc: Doc, minted: Gazetteer, known: list[Span]) -> list[Span]:
+        """A trained pipeline's PERSON names (first and last name at least) that no other rule
+        read: "Maria Zakharova called the reports fake news" names a person the graph may not
+        know yet. Names of one word stay unread: a surname alone is resolved by the other rules."""
+        taken = {t.i for span in known for t in span}
+        out: list[Span] = []
+        for ent in doc.user_data.get("ner", []):
+            if ent.label_ != "PERSON" or any(t.i in taken for t in ent):
+                continue
+            words = [t for t in ent if t.is_alpha and t.is_title]
+            if len(words) < 2 or len(words) != len([t for t in ent if not t.is_punct]):
+                continue
+            out.append(self._mint_person(doc, ent.start, ent.end, minted, "TITLE"))
         return out
 
     def _mint_person(self, doc: Doc, start: int, end: int, minted: Gazetteer, label: str) -> Span:

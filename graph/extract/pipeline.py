@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 import spacy
+import spacy.about
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex
@@ -45,9 +46,9 @@ class Pipeline:
     @property
     def description(self) -> str:
         if not self.parsed:
-            return f"spaCy {spacy.__version__} blank 'en' (tokenizer, sentencizer; no parse)"
+            return f"spaCy {spacy.about.__version__} blank 'en' (tokenizer, sentencizer; no parse)"
         parts = ", ".join(self.nlp.pipe_names)
-        return f"spaCy {spacy.__version__} {self.name} {self.version} ({parts})"
+        return f"spaCy {spacy.about.__version__} {self.name} {self.version} ({parts})"
 
 
 @cache
@@ -87,7 +88,7 @@ def _blank() -> Pipeline:
     _split_ellipses(nlp)
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("ellipsis_sentences", after="sentencizer")
-    return Pipeline(nlp, BLANK, spacy.__version__, parsed=False)
+    return Pipeline(nlp, BLANK, spacy.about.__version__, parsed=False)
 
 
 def _split_ellipses(nlp: Language) -> None:

@@ -14,6 +14,7 @@ from graph.extract.lexicon import (
     NEGATIONS,
 )
 from graph.extract.mentions import Mention, Recogniser
+from graph.extract.syntax import clause_modality
 
 MEETING_TYPES = frozenset({"Meeting", "Conference", "PhoneCall"})
 #: Types whose agent, in reported speech, is the speaker (not the state he speaks for).
@@ -135,6 +136,13 @@ class ReaderBase:
         speech: _Speech | None,
         etype: str,
     ) -> str | None:
+        parsed = clause_modality(
+            doc, trig, etype, indirect=speech is not None and not quoted[trig.start]
+        )
+        if parsed is not None:  # the parse scopes negation and conditions to the clause
+            if etype == "Rejection" and parsed == "negated":
+                return None  # "refused", "would not accept": the rejection itself
+            return parsed or None
         lo = trig.start
         while (
             lo > sent.start

@@ -23,6 +23,7 @@ from api.runtime import Runtime
 from graph.checkpoints import HELD
 from graph.reports import complete_reports
 from graph.settings import Settings
+from graph.sources import locate_quotes
 from tests.workerfns import FUNCTIONS, Gate
 
 ALICE = "alice-0123456789-secret"
@@ -344,6 +345,7 @@ def big_batch(events: int) -> tuple[str, int]:
     text = "\n".join(parts)
     g = Graph().parse(data=text, format="turtle")
     g += complete_reports(g)  # the reports a commit makes for their evidence
+    g += locate_quotes(g, g.triples).made  # ... and their quotes' offsets in the article
     marked = sum(1 for s in g.subjects() if "bulk-" in str(s))
     return text, marked
 

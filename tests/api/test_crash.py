@@ -37,6 +37,7 @@ from rdflib import Graph
 
 from api.routers.validate import EXAMPLE_BATCH
 from graph.reports import complete_reports
+from graph.sources import locate_quotes
 from tests.servers import free_port, start, stop, wait_until_up
 
 pytestmark = pytest.mark.slow
@@ -68,6 +69,7 @@ def big_batch() -> tuple[bytes, int]:
     text = "\n\n".join(parts)
     graph = Graph().parse(data=text, format="turtle")
     graph += complete_reports(graph)  # the reports a commit makes for their evidence
+    graph += locate_quotes(graph, graph.triples).made  # ... and their quotes' offsets
     return text.encode(), sum(1 for s in graph.subjects() if "bulk-" in str(s))
 
 

@@ -314,7 +314,7 @@ def test_a_found_quote_gets_its_offsets_in_the_article(store: Store, seeds: Seed
     assert check.positions_made == 1
     start = next(check.new.objects(None, OA.start))
     end = next(check.new.objects(None, OA.end))
-    assert _seed_texts()[seeds.article][int(start) : int(end)] == quote
+    assert _seed_texts()[seeds.article][int(str(start)) : int(str(end))] == quote
 
 
 def test_offsets_that_do_not_hold_the_quote_are_refused(store: Store, seeds: Seeds) -> None:

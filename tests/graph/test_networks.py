@@ -662,23 +662,23 @@ FUTURE_AND_PRESENT = """
 actor:t-one a ag:Person ; rdfs:label "One"@en .
 actor:t-two a ag:Person ; rdfs:label "Two"@en .
 """
-for _name, _a, _b, _future in (
-    ("planned", "t-one", "t-two", True),
-    ("held", "iran", "pakistan", False),
+for _name, _a, _b, _future, _quote in (  # quotes of the article, as a batch's must be
+    ("planned", "t-one", "t-two", True, "engage in peace talks"),
+    ("held", "iran", "pakistan", False, "weapons were being smuggled"),
 ):
     FUTURE_AND_PRESENT += f"""
 event:t-{_name} a ag:Meeting ; ag:eventType cameo:040 ;
     ag:agent actor:{_a} ; ag:participant actor:{_a} , actor:{_b} ;
     sem:hasTimeStamp "{"2018-06-01" if _future else "2018-01-10"}"^^xsd:date ;
     {"ag:modality ag:Future ;" if _future else ""}
-    ag:quote "talks {_name}" ; ag:evidence ev:t-{_name} ;
+    ag:quote "{_quote}" ; ag:evidence ev:t-{_name} ;
     prov:wasDerivedFrom article:sputnik-2018-03-29-us-accuses-russia-arming-taliban .
 ev:t-{_name} a ag:Evidence , oa:Annotation ; oa:hasBody event:t-{_name} ;
     oa:hasTarget ev:t-{_name}-target .
 ev:t-{_name}-target a oa:SpecificResource ;
     oa:hasSource article:sputnik-2018-03-29-us-accuses-russia-arming-taliban ;
     oa:hasSelector ev:t-{_name}-quote .
-ev:t-{_name}-quote a oa:TextQuoteSelector ; oa:exact "talks {_name}" .
+ev:t-{_name}-quote a oa:TextQuoteSelector ; oa:exact "{_quote}" .
 """
 
 
