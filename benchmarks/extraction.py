@@ -5,7 +5,8 @@
 
 The headline is ``seeds/untuned/``: twelve articles written and annotated completely before any
 rule was changed for them, and never used to tune one (their errors are not read to write rules).
-Then the seeds, leave-one-article-out, and the own articles of ``seeds/eval/`` (tuned on).
+Then the seeds, leave-one-article-out, the own articles of ``seeds/eval/`` and the development
+articles of ``seeds/dev/`` (both tuned on).
 Each folder also gets the *false edges*: the (agent, relation, target) edges a commit of the
 unreviewed candidates would add that no curated event of the article gives.
 
@@ -310,7 +311,6 @@ def score_folder(corpus: Corpus, folder: Path, title: str, pipeline: str) -> Non
     """Score the extractor on a folder of annotated articles, with the gazetteer of all seeds."""
     files, texts = folder_corpus(corpus, folder)
     if not files:
-        print(f"\n{title}: no articles")
         return
     full = Gazetteer.from_annotations(corpus.actors, corpus.files, texts=corpus.texts.values())
     local = {a.id: a for f in files for a in f.actors}
@@ -381,6 +381,13 @@ def main(argv: list[str] | None = None) -> None:
         corpus,
         ROOT / "seeds" / "eval",
         "Own articles (seeds/eval/; the rules were tuned on these), gazetteer from all five seeds:",
+        args.pipeline,
+    )
+    score_folder(
+        corpus,
+        ROOT / "seeds" / "dev",
+        "Development articles (seeds/dev/; written for tuning the parse rules: tuned on), "
+        "gazetteer from all five seeds:",
         args.pipeline,
     )
     if not args.no_speed:

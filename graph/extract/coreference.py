@@ -54,10 +54,13 @@ class CoreferenceRules(ReaderBase):
                     for m in out
                     if m.end <= tok.i and self._kind(m.actor, minted) == "Person" and not m.place
                 ]
+                subjects = list(dict.fromkeys(p.actor for p in previous if p.subject))
                 if earlier:
                     target = earlier[-1]
                 elif len(named_before) == 1:
                     target = next(p for p in reversed(previous) if p.actor == named_before[0])
+                elif len(subjects) == 1:  # "Lavrov met Tillerson. He said …": the subject
+                    target = next(p for p in reversed(previous) if p.actor == subjects[0])
                 else:
                     target = state.last_speaker or _last(state.people)
             elif tok.lower_ == "the" and tok.i + 1 < sent.end:

@@ -90,12 +90,15 @@ from graph.extract.syntax import (
     dismissals,
     mention_at,
     participations,
+    passive_agents,
     syntactic_objects,
     syntactic_subject,
 )
 
 #: What a dismissing verb denies when it is their object ("rejected the claims")
 _DISMISSED = CLAIM_NOUNS | frozenset(["report", "reports", "rumour", "rumours", "rumor", "rumors"])
+#: What calling a claim something denies it: "called the reports fake", "… idle gossip"
+_DISMISSIVE = (*DISMISSALS, "fake", "gossip", "fiction", "speculation", "invention", "fairy tale")
 #: What a refusal to say is not: a rejection of someone's proposal.
 _SAYING = frozenset(
     ["deny", "comment", "confirm", "say", "discuss", "answer", "disclose", "reveal", "name",
@@ -110,8 +113,11 @@ _PROPOSALS = frozenset(
 def _passive_subjects(trig: Span, actors: list[Mention]) -> list[str]:
     """The actors a passive verb is said of ("Moscow and Tehran have been accused by …")."""
     out: list[str] = []
-    for c in trig.root.children:
-        if c.dep_ == "nsubjpass":
+    heads = [c for c in trig.root.children if c.dep_ == "nsubjpass"]
+    if trig.root.dep_ == "acl":
+        heads.append(trig.root.head)  # "Pakistan, accused by Kabul of …"
+    for c in heads:
+        if c:
             for t in [c, *c.conjuncts]:
                 m = mention_at(t, actors)
                 if m is not None and m.actor and m.actor not in out:
@@ -357,12 +363,14 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
                     if agent_id:
                         make(etype, agent_id, [m.actor for m in together], "cooperation", trig, 0.6)
                         continue
-            by = syntactic_subject(trig, actors) if etype == "Accusation" else None
-            if by is not None and _passive(doc, trig):
-                # "Moscow has been accused by Kabul of …": the "by" agent accuses the subject
+            accusers = passive_agents(trig, actors) if etype == "Accusation" else []
+            if accusers:
+                # "Moscow has been accused by Kabul of …", "Pakistan, accused by Kabul and
+                # Washington of …": each "by" agent accuses what the passive is said of
                 said_of = _passive_subjects(trig, actors)
-                if said_of:
-                    make("Accusation", by.actor, said_of, "passive-accusation-by", trig, 0.6)
+                for by in accusers:
+                    if said_of and by.actor not in said_of:
+                        make("Accusation", by.actor, said_of, "passive-accusation-by", trig, 0.6)
                 continue
             if etype == "Accusation" and _passive(doc, trig):
                 # "Iran and Pakistan have also been accused": the accuser of the last accusation
@@ -413,29 +421,13 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
                 targets = _proposer(trig, agent, own_side, state.candidates + found)
             conf = _CONFIDENCE["verb"] - (0.1 if agent.via == "coref" else 0.0)
             if etype == "Denial":
+                if trig.root.dep_ == "relcl" and trig.root.head.lower_ in _DISMISSED:
+                    continue  # "an allegation it has denied": read by dismissals() below
                 self._denial(doc, sent, trig, agent, actors, state, found, make, conf, minted)
                 continue
             claim = _clause_text(doc, trig.end, sent.end) if etype in SPEECH_ACTS else None
             make(etype, agent.actor, targets, f"{etype.lower()}-verb", trig, conf, claim=claim)
 
-        for verb, dismissed in dismissals(sent, _DISMISSED):
-            if any(c.type == "Denial" and c.sentence_start == start for c in found):
-                continue  # the sentence's denial is read already
-            denier = syntactic_subject(doc[verb.i : verb.i + 1], actors)
-            if denier is None and speech is not None and in_content(verb.i):
-                denier = speech.speaker
-            if denier is not None and denier.actor:
-                accuser = [
-                    m for m in actors if m.actor and m.start >= dismissed.left_edge.i
-                    and m.end <= dismissed.right_edge.i + 1 and m.actor != denier.actor
-                ]  # fmt: skip
-                said = doc[verb.i : verb.i + 1]
-                if accuser:  # "Nicholson's claims", "the claims made by the American general"
-                    make("Denial", denier.actor, [accuser[0].actor], "dismissal-of-claim", said,
-                         _CONFIDENCE["dismissal"], claim=_clause_text(doc, dismissed.i, sent.end))  # fmt: skip
-                else:
-                    self._denial(doc, sent, said, denier, actors, state, found, make,
-                                 _CONFIDENCE["dismissal"], minted)  # fmt: skip
         for verb, taking_part, kind in participations(sent, actors):
             ids = [m.actor for m in taking_part]
             if not any(c.type in MEETING_TYPES and set(ids) <= set(c.participants) for c in found):
@@ -444,7 +436,39 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
                      participants=ids)  # fmt: skip
         if speech is not None:
             self._reported(doc, sent, speech, here, actors, state, found, make, minted)
+        dismissed_here = False
+        for verb, dismissed in dismissals(sent, _DISMISSED, _DISMISSIVE):
+            charge = next((c for c in found if c.type == "Accusation"), None)
+            if verb.dep_ != "relcl" and any(
+                c.type == "Denial" and c.sentence_start == start for c in found
+            ):
+                continue  # the sentence's denial is read already
+            denier = syntactic_subject(doc[verb.i : verb.i + 1], actors)
+            subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+            it = subject is not None and subject.lower_ in ("it", "they")
+            if verb.dep_ == "relcl" and charge is not None and denier is None and it:
+                # "…, an allegation it has denied": the accused denies this sentence's charge
+                denier = next((m for m in actors if m.actor in charge.targets), None)
+            if denier is None and speech is not None and in_content(verb.i):
+                denier = speech.speaker
+            if denier is not None and denier.actor:
+                dismissed_here = True
+                accuser = [
+                    m for m in actors if m.actor and m.start >= dismissed.left_edge.i
+                    and m.end <= dismissed.right_edge.i + 1 and m.actor != denier.actor
+                ]  # fmt: skip
+                if verb.dep_ == "relcl" and charge is not None and charge.agent != denier.actor:
+                    accuser = [m for m in actors if m.actor == charge.agent][:1] or accuser
+                said = doc[verb.i : verb.i + 1]
+                if accuser:  # "Nicholson's claims", "the claims made by the American general"
+                    make("Denial", denier.actor, [accuser[0].actor], "dismissal-of-claim", said,
+                         _CONFIDENCE["dismissal"], claim=_clause_text(doc, dismissed.i, sent.end))  # fmt: skip
+                else:
+                    self._denial(doc, sent, said, denier, actors, state, found, make,
+                                 _CONFIDENCE["dismissal"], minted)  # fmt: skip
         for trig in deferred:
+            if dismissed_here:
+                break  # the parse read this sentence's dismissal (see dismissals above)
             denier = _dismisser(doc, sent, trig, actors)
             if denier is None and not (speech is not None and in_content(trig.start)):
                 denier = _subject(doc, sent, actors)

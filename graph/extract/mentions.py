@@ -141,6 +141,7 @@ class Mention:
     roles: frozenset[str] = field(default_factory=frozenset)  # title words seen with a person
     state: str | None = None  # a state named in the person's title
     affiliations: tuple[str, ...] = ()  # organisations and states named in the person's title
+    subject: bool = False  # the subject of its clause, on a parse (whom "he" most likely means)
 
 
 class Recogniser:
@@ -213,6 +214,7 @@ class Recogniser:
                 _VIA.get(via, "name"),
             )
             self._context(doc, mention, minted)
+            mention.subject = _is_subject(span)
             mentions.append(mention)
         return mentions
 
@@ -643,3 +645,14 @@ _VIA: dict[str, Via] = {
     "SPEAKER": "title",
     "BODY": "ministry",
 }
+
+
+def _is_subject(span: Span) -> bool:
+    """Whether a name is its sentence's subject (of the main clause), or in apposition to it
+    ("The envoy, Zamir Kabulov, said"); False without a parse."""
+    if not span.doc.has_annotation("DEP"):
+        return False
+    root = span.root
+    while root.dep_ in ("appos", "compound", "conj") and root.head is not root:
+        root = root.head
+    return root.dep_ in ("nsubj", "nsubjpass") and root.head.dep_ == "ROOT"  # the main clause's

@@ -25,6 +25,7 @@ __all__ = [
     "has_parse",
     "mention_at",
     "participations",
+    "passive_agents",
     "syntactic_objects",
     "syntactic_subject",
     "verb_of",
@@ -45,6 +46,8 @@ _PROSPECTIVE = {
 }  # fmt: skip
 _REFUSING = {"refuse", "decline", "fail", "reluctant", "unwilling"}
 _MEETINGS = {"Meeting", "Conference", "PhoneCall"}
+#: Charges: made when said, whatever condition their content carries (seeds/README.md, rule 8)
+_CHARGES = {"Accusation", "Criticism", "WRONGDOING", "CRITIQUE"}
 #: Speech acts: what they report is said now, whatever it says of the future
 _SAID = {"Accusation", "Denial", "Criticism", "Statement", "WRONGDOING", "DISMISSAL", "CRITIQUE"}
 
@@ -97,6 +100,8 @@ def clause_modality(doc: Doc, trig: Span, etype: str, *, indirect: bool) -> str 
             c.dep_ == "neg" or (c.lower_ in NEGATIONS and c.dep_ == "advmod") for c in verb.children
         ):
             return "negated"
+        if etype in _CHARGES:
+            continue  # "said Russia would be violating …": a charge made; its condition is the claim's
         for c in verb.children:
             if c.dep_ == "aux" and c.lower_ in _MODALS and not (indirect and c.lower_ == "would"):
                 return "hypothetical"
@@ -144,10 +149,28 @@ def syntactic_subject(trig: Span, actors: list[Mention]) -> Mention | None:
                         return mention_at(p, actors)
         for c in verb.children:
             if c.dep_ in ("nsubj", "csubj"):
+                if c.lower_ in ("who", "which", "that") and verb.dep_ == "relcl":
+                    return mention_at(verb.head, actors)  # "The US, which has accused Pakistan"
                 return mention_at(c, actors)
             if c.dep_ == "nsubjpass":
                 return None  # "Moscow has been accused": the subject is the target
     return None
+
+
+def passive_agents(trig: Span, actors: list[Mention]) -> list[Mention]:
+    """Every "by" agent of a passive trigger: "accused by Kabul and Washington"."""
+    if not has_parse(trig.doc):
+        return []
+    out: list[Mention] = []
+    for c in trig.root.children:
+        if c.dep_ == "agent":
+            for p in c.children:
+                if p.dep_ == "pobj":
+                    for t in [p, *_conjuncts(p)]:
+                        m = mention_at(t, actors)
+                        if m is not None and m not in out:
+                            out.append(m)
+    return out
 
 
 def syntactic_objects(
@@ -253,18 +276,35 @@ def _phrase(t: Token) -> list[Token]:
 #: Verbs that, said of claims, deny them: "called the reports fake news", "rejected Nicholson's
 #: claims", "dismissed the allegations as nonsense", "brushed aside the charges".
 _DISMISSING = {"call", "describe", "dismiss", "brand", "label", "reject", "refute", "rebuff",
-               "denounce", "term", "deride", "ridicule"}  # fmt: skip
+               "denounce", "term", "deride", "ridicule", "deny"}  # fmt: skip
+_CALLING = {"call", "describe", "brand", "label", "term"}
 
 
-def dismissals(sent: Span, claim_nouns: frozenset[str]) -> list[tuple[Token, Token]]:
-    """Verbs whose object is a claim, an allegation, an accusation or a report: (verb, object)."""
+def dismissals(
+    sent: Span, claim_nouns: frozenset[str], dismissive: Iterable[str]
+) -> list[tuple[Token, Token]]:
+    """Verbs whose object is a claim, an allegation, an accusation or a report — "rejected the
+    claims", "a charge the embassy rejected" — as (verb, claim). Calling or describing a claim
+    denies it only as something ``dismissive`` ("called the reports fake"): "described the
+    accusations as part of a campaign" accuses instead."""
     if not has_parse(sent.doc):
         return []
+    words = {w.lower() for w in dismissive}
     out = []
     for v in sent:
-        if v.lemma_.lower() not in _DISMISSING or v.pos_ != "VERB":
+        lemma = v.lemma_.lower()
+        if lemma not in _DISMISSING or v.pos_ != "VERB":
             continue
-        for c in v.children:
-            if c.dep_ == "dobj" and (c.lower_ in claim_nouns or c.lemma_.lower() in claim_nouns):
-                out.append((v, c))
+        claims = [
+            c for c in v.children
+            if c.dep_ == "dobj" and (c.lower_ in claim_nouns or c.lemma_.lower() in claim_nouns)
+        ]  # fmt: skip
+        head = v.head
+        if v.dep_ == "relcl" and (head.lower_ in claim_nouns or head.lemma_.lower() in claim_nouns):
+            claims.append(head)  # "a charge the American embassy rejected as baseless"
+        if lemma in _CALLING:
+            said = " ".join(t.lower_ for t in v.subtree if t.i > v.i)
+            if not any(w in said for w in words):
+                continue
+        out += [(v, c) for c in claims]
     return out
