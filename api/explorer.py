@@ -1,9 +1,12 @@
-"""The explorer page at ``/``: ego networks, the evidence behind each edge, a SPARQL editor.
+"""The explorer page at ``/``: ego networks, the evidence behind each edge, a SPARQL editor, and
+the review of a new article before commit (its "Review" tab).
 
-The page is ``api/static/explorer/`` (plain HTML, CSS and one ES module, no build step) and the
-vendored Cytoscape.js (``api/static/cytoscape-*``, see ``api/static/README.md``), all served under
-``/static`` by :mod:`api.docs`. ``/`` answers ``index.html`` with, written into it at serve time,
-the README's example queries (``examples/*.rq``: one copy of each, never a second by hand) and
+The page is ``api/static/explorer/`` (plain HTML, CSS and two ES modules, no build step:
+``explorer.js``, and ``review.js`` for the Review tab, which calls ``/extract``, ``/validate``,
+``/batches`` and ``/actors`` and nothing else) and the vendored Cytoscape.js
+(``api/static/cytoscape-*``, see ``api/static/README.md``), all served under ``/static`` by
+:mod:`api.docs`. ``/`` answers ``index.html`` with, written into it at serve time, the README's
+example queries (``examples/*.rq``: one copy of each, never a second by hand) and
 the version of each asset in its URL (a hash of its bytes), so that the year's cache of
 ``/static`` never serves a stale script after an upgrade. Its Content-Security-Policy allows this
 origin only, and no inline script at all: the queries travel in a JSON data block, which the
@@ -92,6 +95,7 @@ def page() -> str:
     return (
         template.replace("{{css}}", _version("explorer.css"))
         .replace("{{js}}", _version("explorer.js"))
+        .replace("{{review}}", _version("review.js"))
         .replace("{{examples}}", data)
     )
 

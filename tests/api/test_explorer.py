@@ -63,7 +63,7 @@ def test_the_page_and_what_it_loads_come_from_this_origin(client: TestClient) ->
 def test_the_asset_urls_change_with_their_content(client: TestClient) -> None:
     """A year's cache under /static: a changed script must get a new URL."""
     html = client.get("/").text
-    for name in ("explorer.js", "explorer.css"):
+    for name in ("explorer.js", "review.js", "explorer.css"):
         digest = hashlib.sha256((EXPLORER / name).read_bytes()).hexdigest()[:12]
         assert f"static/explorer/{name}?v={digest}" in html
 
@@ -88,8 +88,35 @@ def test_the_example_queries_are_the_readme_files_embedded_as_data(client: TestC
     assert by_name["who-accused-russia"]["title"] == (
         "Who accused Russia, of what, when, and in whose words?"
     )
-    # only <script> tags of the page itself: no query text can close the data block
-    assert html.count("</script>") == 2
+    # only <script> tags of the page itself (two modules, the data): no query text can close it
+    assert html.count("</script>") == 3
+
+
+def test_the_review_tab_is_a_module_of_its_own(client: TestClient) -> None:
+    """The review page (``review.js``) is loaded by its own versioned URL and imports nothing: an
+    import by a bare path would escape the versioning (and run explorer.js a second time)."""
+    html = client.get("/").text
+    assert re.search(
+        r'<script type="module" src="static/explorer/review\.js\?v=[0-9a-f]{12}">', html
+    )
+    assert 'role="tab" id="tab-review" aria-controls="view-review"' in html
+    assert '<section id="view-review" role="tabpanel"' in html
+    script = client.get("/static/explorer/review.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert not re.search(r"^\s*import\b", script.text, re.MULTILINE)
+    # what it calls are the existing endpoints, by relative paths of this origin
+    calls = set(re.findall(r'call\(`?"?([a-z]+)[?`"]', script.text))
+    assert calls == {"extract", "actors", "validate", "batches"}, calls
+    # never a stored token, never untrusted text as HTML
+    for forbidden in (
+        "localStorage",
+        "sessionStorage",
+        "document.cookie",
+        "innerHTML",
+        "insertAdjacentHTML",
+    ):
+        assert forbidden not in script.text, forbidden
 
 
 def test_the_vendored_cytoscape_is_unchanged() -> None:
