@@ -280,11 +280,11 @@ def _check_references(
 ) -> None:
     """Every actor id the file uses is in the graph or declared under ``actors:``."""
 
-    def check(ident: str | None, line: int | None, field: str) -> None:
+    def check(ident: str | None, line: int | None, field: str, where: str = "") -> None:
         if ident is not None and ident not in known:
             problems.append(
                 Problem(
-                    shown,
+                    where or shown,  # a JSON document's records name themselves ("events[3] (id)")
                     line,
                     f"{field}: unknown actor {ident!r}: use the id of an actor of the graph "
                     "(`actorgraph actors`), or declare it under `actors:` with its kind and label",
@@ -296,19 +296,11 @@ def _check_references(
     for c in art.cites:
         check(c, art.line, "article.cites")
     for e in annotation.events:
-        for field, ids in (
-            ("agent", [e.agent]),
-            ("on_behalf_of", [e.on_behalf_of]),
-            ("host", [e.host]),
-            ("targets", e.targets),
-            ("participants", e.participants),
-            ("addressee", e.addressee),
-        ):
-            for ident in ids:
-                check(ident, e.line, f"event {e.id}: {field}")
+        for field, ident in e.actor_refs():  # every role, mediators and outlets included
+            check(ident, e.line, f"event {e.id}: {field}", e.source)
     for m in annotation.memberships:
-        check(m.member, m.line, "membership: member")
-        check(m.organisation, m.line, "membership: organisation")
+        check(m.member, m.line, "membership: member", m.source)
+        check(m.organisation, m.line, "membership: organisation", m.source)
     for claim in annotation.claims:
         for ident in claim.about:
-            check(ident, claim.line, f"claim {claim.id}: about")
+            check(ident, claim.line, f"claim {claim.id}: about", claim.source)

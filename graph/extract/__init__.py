@@ -193,7 +193,7 @@ class Extractor:
         return Extraction(
             text=text,
             file=file,
-            title=first[:200],
+            title=_shortened(first, 200),
             published=date,
             published_printed=published is None and date is not None,
             mentions=mentions,
@@ -202,6 +202,14 @@ class Extractor:
             url=url,
             pipeline=self.pipeline.description,
         )
+
+
+def _shortened(text: str, most: int) -> str:
+    """``text`` cut at a word boundary within ``most`` characters, with "…" when cut."""
+    if len(text) <= most:
+        return text
+    cut = text[: most - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _localise(

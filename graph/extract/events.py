@@ -40,6 +40,7 @@ from word order within a clause, which is how news prose states them:
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 
 from spacy.language import Language
@@ -108,6 +109,49 @@ _PROPOSALS = frozenset(
     ["offer", "invitation", "proposal", "proposition", "initiative", "call", "plan", "overture",
      "request", "demand", "appeal"]
 )  # fmt: skip
+
+
+_BACK_REFERENCE = re.compile(
+    r"\b(?:the|this|that|which)\s+(?:was\s+|were\s+)?(?:attended|meeting|talks|conference|"
+    r"consultations|session|gathering|summit|round|forum)\b",
+    re.IGNORECASE,
+)
+
+
+def _merge_gatherings(candidates: list[Candidate], paragraphs: list[Paragraph]) -> list[Candidate]:
+    """One gathering, one candidate: "Taliban envoys took part in a conference in Moscow on
+    Friday. … The meeting, attended by delegations from China, Pakistan and Iran, …" is the
+    conference of the lead with everyone the later sentence names, not a second meeting."""
+    text = {p.start: p.text for p in paragraphs}
+
+    def sentence(c: Candidate) -> str:
+        for start, body in text.items():
+            if start <= c.sentence_start < start + len(body):
+                return body[c.sentence_start - start : c.sentence_end - start]
+        return ""
+
+    out: list[Candidate] = []
+    for c in candidates:
+        earlier = [
+            e
+            for e in out
+            if e.type in ("Conference", "Meeting")
+            and e.modality is None
+            and 0 < c.sentence_start - e.sentence_end < 2500
+            and len(e.participants) >= 2
+        ]
+        if (
+            c.type in ("Conference", "Meeting")
+            and c.modality is None
+            and earlier
+            and _BACK_REFERENCE.search(sentence(c))
+            and set(c.participants) & set(earlier[-1].participants)
+        ):
+            first = earlier[-1]
+            first.participants = list(dict.fromkeys([*first.participants, *c.participants]))
+            continue
+        out.append(c)
+    return out
 
 
 def _passive_subjects(trig: Span, actors: list[Mention]) -> list[str]:
@@ -210,7 +254,7 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
                 self._sentence(doc, para, sent, ms, speech, triggers, quoted, state, minted)
                 if speech is not None and self._kind(speech.speaker.actor, minted) == "Person":
                     state.last_speaker = speech.speaker
-        return mentions, state.candidates
+        return mentions, _merge_gatherings(state.candidates, paragraphs)
 
     def _triggers(self, doc: Doc) -> list[Span]:
         spans = [Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)]
@@ -428,7 +472,7 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
             claim = _clause_text(doc, trig.end, sent.end) if etype in SPEECH_ACTS else None
             make(etype, agent.actor, targets, f"{etype.lower()}-verb", trig, conf, claim=claim)
 
-        for verb, taking_part, kind in participations(sent, actors):
+        for verb, taking_part, kind in participations(sent, ms):  # places too: the host
             ids = [m.actor for m in taking_part]
             if not any(c.type in MEETING_TYPES and set(ids) <= set(c.participants) for c in found):
                 make(kind, ids[0], [], "taking-part", doc[verb.i : verb.i + 1],
@@ -467,8 +511,11 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
                     self._denial(doc, sent, said, denier, actors, state, found, make,
                                  _CONFIDENCE["dismissal"], minted)  # fmt: skip
         for trig in deferred:
-            if dismissed_here:
-                break  # the parse read this sentence's dismissal (see dismissals above)
+            if dismissed_here or any(
+                c.type == "Denial" and c.sentence_start == start and c.rule == "denial-verb"
+                for c in found
+            ):
+                break  # the sentence's denial is read (its verb, or dismissals() above)
             denier = _dismisser(doc, sent, trig, actors)
             if denier is None and not (speech is not None and in_content(trig.start)):
                 denier = _subject(doc, sent, actors)

@@ -181,9 +181,10 @@ def _occurrence(text: str, quote: str, start: int) -> int | None:
     """Which occurrence of ``quote`` the candidate's sentence is (for :func:`find_quote`)."""
     import re
 
-    from graph.extract.gazetteer import normalise
+    from graph.build import _EQUIVALENT  # what find_quote treats as equal, and nothing else
 
-    starts = [m.start() for m in re.finditer(re.escape(normalise(quote)), normalise(text))]
+    needle, haystack = quote.strip().translate(_EQUIVALENT), text.translate(_EQUIVALENT)
+    starts = [m.start() for m in re.finditer(re.escape(needle), haystack)]
     if len(starts) <= 1:
         return None
     return next((n for n, at in enumerate(starts, start=1) if at >= start), len(starts))

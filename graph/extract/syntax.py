@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from spacy.tokens import Doc, Span, Token
 
-from graph.extract.lexicon import NEGATIONS
+from graph.extract.lexicon import NEGATIONS, TITLE_WORDS
 from graph.extract.mentions import Mention
 
 __all__ = [
@@ -122,18 +122,48 @@ def mention_at(token: Token, actors: Iterable[Mention]) -> Mention | None:
     for m in actors:
         if m.start <= token.i < m.end:
             return m
+    phrase = _phrase_of(token)
+    found = [m for m in actors if all(i in phrase for i in range(m.start, m.end))]
+    people = [m for m in found if any(t.dep_ == "appos" for t in token.doc[m.start : m.end])]
+    if people:
+        return people[0]
+    wide = _phrase_of(token, keep_prep=True)
+    apposed = [
+        m
+        for m in actors
+        if all(i in wide for i in range(m.start, m.end))
+        and any(t.dep_ == "appos" for t in token.doc[m.start : m.end])
+    ]
+    if apposed:  # "Russia's envoy for Afghanistan, Zamir Kabulov": the person after the title
+        return apposed[0]
+    if token.lower_ in TITLE_WORDS:  # "Envoy to Afghanistan Zamir Kabulov": the name after it
+        after = [
+            m for m in actors if m.start > token.i and all(i in wide for i in range(m.start, m.end))
+        ]
+        if len(after) > 1:
+            return after[-1]
+    if found and token.pos_ in ("NOUN",) and token.lower_ not in _COLLECTIVE:
+        named = [m for m in found if m.via not in ("demonym",)]
+        if named and named[0] is not found[0]:
+            return named[0]
+    return found[0] if found else None
+
+
+#: Heads whose own actor is the group, not the state that qualifies them ("Russian officials")
+_COLLECTIVE = {"officials", "diplomats", "forces", "troops", "authorities", "government"}
+
+
+def _phrase_of(token: Token, *, keep_prep: bool = False) -> set[int]:
+    """The token indices of the noun phrase ``token`` heads, without its relative clauses (and,
+    unless ``keep_prep``, its prepositional phrases)."""
+    skip = {"relcl", "acl", "advcl"} | (set() if keep_prep else {"prep"})
     inside: set[int] = set()
     stack = [token]
     while stack:
         t = stack.pop()
         inside.add(t.i)
-        stack.extend(c for c in t.children if c.dep_ not in ("relcl", "acl", "prep", "advcl"))
-    found = [m for m in actors if all(i in inside for i in range(m.start, m.end))]
-    apposed = [
-        m for m in found if any(doc_t.dep_ == "appos" for doc_t in token.doc[m.start : m.end])
-    ]
-    best = apposed or found
-    return best[0] if best else None
+        stack.extend(c for c in t.children if c.dep_ not in skip)
+    return inside
 
 
 def syntactic_subject(trig: Span, actors: list[Mention]) -> Mention | None:
@@ -249,10 +279,17 @@ def participations(sent: Span, actors: list[Mention]) -> list[tuple[Token, list[
             continue
         inside = {t.i for p in people for t in _phrase(p)}
         found: list[Mention] = []
+        for m in actors:  # where it met: "a conference … in Moscow" (its host, a participant)
+            here = {t.i for t in gathering.subtree} | {
+                t.i for c in v.children if c.dep_ == "prep" for t in c.subtree
+            }
+            if m.actor and m.place and all(i in here for i in range(m.start, m.end)):
+                found.append(m)
         for m in actors:
             inside_phrase = all(i in inside for i in range(m.start, m.end))
             if m.actor and not m.place and inside_phrase and all(f.actor != m.actor for f in found):
                 found.append(m)
+        found.sort(key=lambda m: (m.place, m.start))  # those who took part first, then the host
         if len(found) >= 2:
             kind = (
                 "Conference"
