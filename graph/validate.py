@@ -30,6 +30,7 @@ checks that both engines give the same report on every fixture and on the seed g
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -127,6 +128,29 @@ class Report:
     def to_turtle(self) -> str:
         """The ``sh:ValidationReport`` graph as Turtle, with the project's prefixes."""
         return self.graph.serialize(format="turtle")
+
+    def restricted(self, keep: list[Result]) -> Report:
+        """This report with only the results in ``keep`` (each as often as it is listed there), in
+        its results, its graph and its text alike; it conforms unless a kept result is a violation.
+
+        Why: incremental validation (:mod:`graph.batches.incremental`) validates a batch with more
+        than its focus nodes and keeps only the results the batch brings; the report it answers
+        with must read as one :func:`validate` gave, which only this module knows how to write.
+        """
+        wanted = Counter(keep)
+        graph = Graph(namespace_manager=self.graph.namespace_manager)
+        root = next(iter(self.graph.subjects(RDF.type, SH.ValidationReport)), BNode())
+        conforms = not any(r.severity == "Violation" for r in keep)
+        graph.add((root, RDF.type, SH.ValidationReport))
+        graph.add((root, SH.conforms, Literal(conforms)))
+        for node in self.graph.subjects(RDF.type, SH.ValidationResult):
+            result = _result(self.graph, node)
+            if wanted[result] > 0:
+                wanted[result] -= 1
+                graph.add((root, SH.result, node))
+                _copy_tree(self.graph, node, graph)
+        results = sorted(keep, key=Result.sort_key)
+        return Report(conforms, results, graph, _text(conforms, results))
 
 
 @lru_cache(maxsize=1)
@@ -482,6 +506,14 @@ def _result(report: Graph, node: Node) -> Result:
         source_constraint_component=_local(report.value(node, SH.sourceConstraintComponent)),
         message=" ".join(messages),
     )
+
+
+def _copy_tree(source: Graph, node: Node, target: Graph) -> None:
+    """Copy ``node``'s triples in ``source`` into ``target``, with those of its blank nodes."""
+    for p, o in source.predicate_objects(node):
+        target.add((node, p, o))
+        if isinstance(o, BNode):
+            _copy_tree(source, o, target)
 
 
 def _path(graph: Graph, path: Node) -> str:

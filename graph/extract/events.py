@@ -88,6 +88,7 @@ from graph.extract.reading import (
 from graph.extract.speech import SpeechRules
 from graph.extract.syntax import (
     NO_EVENT,
+    aid_to,
     dismissals,
     mention_at,
     participations,
@@ -416,6 +417,8 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
                     if said_of and by.actor not in said_of:
                         make("Accusation", by.actor, said_of, "passive-accusation-by", trig, 0.6)
                 continue
+            if etype == "Accusation" and any(c.dep_ == "agent" for c in trig.root.children):
+                continue  # "accused by officials in Farah": an accuser the text does not name
             if etype == "Accusation" and _passive(doc, trig):
                 # "Iran and Pakistan have also been accused": the accuser of the last accusation
                 previous = [
@@ -480,6 +483,18 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
                      participants=ids)  # fmt: skip
         if speech is not None:
             self._reported(doc, sent, speech, here, actors, state, found, make, minted)
+            armed = {m.actor for m in actors if self._kind(m.actor, minted) == "ArmedGroup"}
+            for verb, doer in aid_to(sent, actors, armed):
+                side = self._side(speech.speaker, minted)
+                if (
+                    in_content(verb.i)
+                    and doer.actor not in side
+                    and not any(c.type == "Accusation" and doer.actor in c.targets for c in found)
+                ):
+                    # "According to X, Russia has been supplying equipment to Taliban units"
+                    make("Accusation", speech.speaker.actor, [doer.actor], "reported-aid",
+                         doc[verb.i : verb.i + 1], _CONFIDENCE["reported-wrongdoing"],
+                         claim=_clause_text(doc, speech.content[0], speech.content[1]))  # fmt: skip
         dismissed_here = False
         for verb, dismissed in dismissals(sent, _DISMISSED, _DISMISSIVE):
             charge = next((c for c in found if c.type == "Accusation"), None)
@@ -488,8 +503,8 @@ class EventReader(CoreferenceRules, SpeechRules, MeetingRules, ClaimRules):
             ):
                 continue  # the sentence's denial is read already
             denier = syntactic_subject(doc[verb.i : verb.i + 1], actors)
-            subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
-            it = subject is not None and subject.lower_ in ("it", "they")
+            nsubj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+            it = nsubj is not None and nsubj.lower_ in ("it", "they")
             if verb.dep_ == "relcl" and charge is not None and denier is None and it:
                 # "…, an allegation it has denied": the accused denies this sentence's charge
                 denier = next((m for m in actors if m.actor in charge.targets), None)

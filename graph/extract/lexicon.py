@@ -476,6 +476,8 @@ EVENT_TRIGGERS: dict[str, tuple[str, ...]] = {
         "alleging that",
         "charged that",
         "accusations against",
+        "charges against",
+        "allegations against",
         "accused of",
     ),
     "Denial": (

@@ -20,6 +20,7 @@ from graph.extract.mentions import Mention
 
 __all__ = [
     "NO_EVENT",
+    "aid_to",
     "clause_modality",
     "dismissals",
     "has_parse",
@@ -344,4 +345,33 @@ def dismissals(
             if not any(w in said for w in words):
                 continue
         out += [(v, c) for c in claims]
+    return out
+
+
+#: Helping an armed group, the wrongdoing most charges here are about: "Russia has been supplying
+#: night-vision equipment to Taliban units", "Iran is arming the Taliban", "helped the insurgents".
+_AIDING = {"supply", "arm", "equip", "fund", "finance", "train", "shelter", "harbour", "harbor",
+           "help", "aid", "assist", "back", "sponsor", "deliver", "send", "provide", "smuggle"}  # fmt: skip
+
+
+def aid_to(sent: Span, actors: list[Mention], armed: set[str]) -> list[tuple[Token, Mention]]:
+    """(verb, who) for every verb of aiding whose beneficiary is an armed group (one of
+    ``armed``): its direct object, or the object of "to" or "with"."""
+    if not has_parse(sent.doc):
+        return []
+    out = []
+    for v in sent:
+        if v.pos_ != "VERB" or v.lemma_.lower() not in _AIDING:
+            continue
+        helped = [c for c in v.children if c.dep_ in ("dobj", "dative")]
+        helped += [
+            p for c in v.children if c.dep_ == "prep" and c.lower_ in ("to", "for")
+            for p in c.children if p.dep_ == "pobj"
+        ]  # fmt: skip
+        beneficiary = [m for t in helped if (m := mention_at(t, actors)) is not None]
+        if not any(m.actor in armed for m in beneficiary):
+            continue
+        doer = syntactic_subject(sent.doc[v.i : v.i + 1], actors)
+        if doer is not None and doer.actor and doer.actor not in armed:
+            out.append((v, doer))
     return out

@@ -260,8 +260,8 @@ def as_batch(g: Graph, fmt: RDFFormat = RDFFormat.TURTLE) -> Graph:
 def test_dependency_rules_cover_every_construct_of_the_shapes() -> None:
     """Incremental validation is exact only for constructs whose reads graph.batches knows."""
     terms, constraints = unknown_shape_terms()
-    assert terms == set(), f"teach graph/batches.py what these read: {terms}"
-    assert constraints == set(), f"teach graph/batches.py what these read: {constraints}"
+    assert terms == set(), f"teach graph/batches/reads.py what these read: {terms}"
+    assert constraints == set(), f"teach graph/batches/reads.py what these read: {constraints}"
 
 
 # ------------------------------------------------------------------------------ equivalence
