@@ -777,9 +777,9 @@ def ingest(
     from graph.extract import Extractor
     from graph.extract.gazetteer import Gazetteer
     from graph.ingest import guess_publisher, review_path, review_text
+    from graph.payloads import article_url
 
-    if not url.startswith(("http://", "https://")):
-        raise InvalidInput(f"--url {url!r} is not an http(s) address")
+    url = article_url(url, source="--url")
     try:
         text = article.read_bytes().decode("utf-8")
     except OSError as exc:

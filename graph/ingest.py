@@ -29,7 +29,7 @@ from graph.extract import Extraction
 from graph.extract.gazetteer import Gazetteer
 from graph.extract.output import to_annotation
 from graph.namespaces import AG, ID, PREFIXES, RDF, RDFS
-from graph.payloads import REVIEW_MEDIA_TYPE
+from graph.payloads import REVIEW_MEDIA_TYPE, article_url
 
 __all__ = [
     "REVIEW_MEDIA_TYPE",
@@ -229,6 +229,7 @@ def review_graph(
             source=shown,
             line=annotation.article.line,
         )
+    article_url(annotation.article.url, source=shown)  # one the graph can hold
     raw = text.encode("utf-8")
     problems: list[Problem] = []
     local = {a.id: a for a in annotation.actors}

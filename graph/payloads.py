@@ -46,7 +46,14 @@ from xml.parsers import expat
 from graph.errors import InvalidInput, LimitExceeded
 from graph.store import RDFFormat
 
-__all__ = ["DEPTH_SETTING", "REVIEW_MEDIA_TYPE", "check_rdf", "decode_utf8"]
+__all__ = [
+    "ARTICLE_URL",
+    "DEPTH_SETTING",
+    "REVIEW_MEDIA_TYPE",
+    "article_url",
+    "check_rdf",
+    "decode_utf8",
+]
 
 #: The setting that ``max_depth`` comes from, named in every depth error.
 DEPTH_SETTING = "ACTORGRAPH_MAX_NESTING_DEPTH"
@@ -99,6 +106,27 @@ def decode_utf8(data: bytes, *, source: str) -> str:
 #: The media type of a review document (the records of a review file and the article's text, as
 #: JSON: graph/ingest.py), which POST /validate and POST /batches take beside RDF.
 REVIEW_MEDIA_TYPE = "application/vnd.actorgraph.review+json"
+
+
+#: An article's address as an IRI the graph can hold: http(s), a host, and none of the characters
+#: an IRI may not contain (space, <, >, ", {, }, |, \\, ^, `).
+ARTICLE_URL = r"^https?://[^\x00-\x20\x7f\s<>\"{}|\\^`/?#]+[^\x00-\x20\x7f\s<>\"{}|\\^`]*$"
+
+
+def article_url(text: str, *, source: str | None = None) -> str:
+    """``text`` as an article's address (``schema:url``), or a clear error.
+
+    Raises:
+        InvalidInput: not an http(s) address, or with characters an IRI may not hold.
+    """
+    url = text.strip()
+    if len(url) > 2000 or not re.fullmatch(ARTICLE_URL, url):
+        raise InvalidInput(
+            f"{text[:80]!r} is not an http(s) address an article can have: write it as "
+            'https://host/path, with spaces and the characters <>"{}|\\^` percent-encoded',
+            source=source,
+        )
+    return url
 
 
 def check_rdf(data: bytes, fmt: RDFFormat, *, max_depth: int, source: str = "body") -> None:

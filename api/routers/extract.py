@@ -27,7 +27,7 @@ from api.deps import (
 from api.negotiation import Formats, parse_content_type
 from api.routers.validate import JOB_ERRORS, OPTIONAL_TOKEN
 from graph.errors import InvalidInput, LimitExceeded
-from graph.payloads import decode_utf8
+from graph.payloads import article_url, decode_utf8
 
 __all__ = ["EXAMPLE_ARTICLE", "router"]
 
@@ -91,7 +91,10 @@ async def article_text(request: Request) -> str:
                 JSON: {},
             }
         },
-        400: {"description": "The body is not UTF-8 (line and column), or empty."},
+        400: {
+            "description": "The body is not UTF-8 (line and column), or empty; or `url` is "
+            "not an http(s) address an article can have."
+        },
         406: {"description": "No acceptable format."},
         413: {
             "description": "Over a limit (`limit` names its setting): bytes, characters, or the "
@@ -132,7 +135,6 @@ async def extract(
             description="The address the article was published at (schema:url): a batch that "
             "brings the article needs it.",
             max_length=2000,
-            pattern=r"^https?://\S+$",
         ),
     ] = None,
     accept: Annotated[str | None, Header()] = None,
@@ -142,6 +144,8 @@ async def extract(
     The reading runs in a sandboxed worker (limits on time and memory), killed if the client
     goes away."""
     chosen = CANDIDATES.choose(accept)
+    if url is not None:
+        url = article_url(url, source="url")
     # the request holds the snapshot's checkpoint (SnapshotDep) while the job reads it
     body: bytes = await until_disconnected(
         request,
