@@ -30,6 +30,7 @@ from graph.extract.reading import (
     _SAME_DENIAL,
     SPEECH_ACTS,
     Candidate,
+    Make,
     ReaderBase,
     _Speech,
     _State,
@@ -48,11 +49,10 @@ class ClaimRules(ReaderBase):
         actors: list[Mention],
         state: _State,
         found: list[Candidate],
-        make: object,
+        make: Make,
         minted: Gazetteer,
     ) -> None:
         """Accusations, denials and statements made by what a speaker is reported to say."""
-        assert callable(make)
         lo, hi = speech.content
         speaker = speech.speaker
         speaker_state = self._state_of(speaker.actor, minted)
@@ -201,11 +201,10 @@ class ClaimRules(ReaderBase):
         trig: Span,
         actors: list[Mention],
         speech: _Speech | None,
-        make: object,
+        make: Make,
         minted: Gazetteer,
     ) -> None:
         """ "X called Y a total failure", "Moscow deems Y's attempts counterproductive"."""
-        assert callable(make)
         if speech is not None and speech.content[0] <= trig.start < speech.content[1]:
             agent: Mention | None = speech.speaker
             floor = speech.content[0]
@@ -242,13 +241,12 @@ class ClaimRules(ReaderBase):
         actors: list[Mention],
         state: _State,
         found: list[Candidate],
-        make: object,
+        make: Make,
         conf: float,
         minted: Gazetteer,
         characterisation: str | None = None,
     ) -> None:
         """The denier's target is the accuser (see the module docstring)."""
-        assert callable(make)
         target, responds = self._accuser(doc, sent, agent, actors, state, found, minted)
         here = _doc_offset(doc) + sent.start_char
         if any(
@@ -281,12 +279,11 @@ class ClaimRules(ReaderBase):
         trig: Span,
         agent: Mention,
         ms: list[Mention],
-        make: object,
+        make: Make,
         minted: Gazetteer,
     ) -> None:
         """ "claimed to have confiscated Russian arms", "Russian machine guns had been found": a
         state's weapons found in the field — the finder accuses that state."""
-        assert callable(make)
         own = self._side(agent, minted)
         for m in ms:
             if abs(m.start - trig.start) > 6 or m.actor in own or not m.actor:
@@ -312,12 +309,11 @@ class ClaimRules(ReaderBase):
         actors: list[Mention],
         state: _State,
         found: list[Candidate],
-        make: object,
+        make: Make,
         minted: Gazetteer,
     ) -> None:
         """ "Some Afghan policymakers and Gen. X have given credibility to this contention": each
         subject makes the latest accusation of the article (against the same targets)."""
-        assert callable(make)
         after = {t.lower_ for t in doc[trig.end : min(sent.end, trig.end + 3)]}
         if not after & CLAIM_NOUNS:
             return
@@ -352,12 +348,11 @@ class ClaimRules(ReaderBase):
         trig: Span,
         agent: Mention,
         ms: list[Mention],
-        make: object,
+        make: Make,
         minted: Gazetteer,
     ) -> None:
         """ "He pointed out the sanctuaries that insurgents enjoy in Pakistan": the speaker accuses
         the state the shelter is in (the first state after "in" in the clause)."""
-        assert callable(make)
         own = self._side(agent, minted)
         for m in ms:
             if m.start < trig.end or doc[m.start - 1].lower_ != "in":
@@ -383,13 +378,12 @@ class ClaimRules(ReaderBase):
         actors: list[Mention],
         state: _State,
         found: list[Candidate],
-        make: object,
+        make: Make,
         minted: Gazetteer,
     ) -> None:
         """ "The accusations are an attempt to cover the failure of the American mission": the
         speaker denies the claim and accuses whoever it says has failed — the actors named after
         the phrase, or (for "their/its failures") the accuser and the accuser's state."""
-        assert callable(make)
         before = len(found)
         self._denial(
             doc,
@@ -418,7 +412,7 @@ class ClaimRules(ReaderBase):
                 targets = [accuser, *([side] if side else [])]
         targets = [t for t in dict.fromkeys(targets) if t and t not in own]
         if targets:
-            c = make(
+            made = make(
                 "Accusation",
                 agent.actor,
                 targets,
@@ -428,8 +422,8 @@ class ClaimRules(ReaderBase):
                 characterisation=trig.text,
                 claim=_clause_text(doc, trig.start, sent.end),
             )
-            if c is not None:
-                c.modality = None
+            if made is not None:
+                made.modality = None
 
     def _accuser(
         self,

@@ -14,6 +14,7 @@ from graph.extract.mentions import Mention
 from graph.extract.reading import (
     _CONFIDENCE,
     _MEETING_NOUNS,
+    Make,
     ReaderBase,
     _Speech,
 )
@@ -29,11 +30,10 @@ class MeetingRules(ReaderBase):
         trig: Span,
         actors: list[Mention],
         speech: _Speech | None,
-        make: object,
+        make: Make,
         minted: Gazetteer,
     ) -> None:
         """Participants of a meeting, conference or call (see the module docstring)."""
-        assert callable(make)
         words = trig.text.lower()
         etype = str(trig.label_)
         subjects = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -79,6 +80,23 @@ class Candidate:
     characterisation: str | None = None
     responds_to: int | None = None  # index of the accusation a denial answers
     reported_via: str | None = None
+
+
+class Make(Protocol):
+    """What a rule calls to propose a candidate (``EventReader._sentence``'s ``make``): the
+    candidate, or None when it is incomplete or a duplicate of one already proposed."""
+
+    def __call__(
+        self,
+        etype: str,
+        agent: str,
+        targets: list[str],
+        rule: str,
+        trig: Span,
+        conf: float,
+        distinct: bool = False,
+        **extra: object,
+    ) -> Candidate | None: ...
 
 
 @dataclass
