@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -890,6 +890,201 @@ def stats(store: StoreOpt = None) -> None:
             table.add_row(escape(name), str(n))
         out.print(table)
     out.print(f"{s.triples} triples in all")
+
+
+# ---------------------------------------------------------------------------- bulk load
+
+
+@app.command()
+def load(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Dumps: .nt, .nq, .ttl, .trig, each optionally gzipped (.gz)."),
+    ],
+    store: StoreOpt = None,
+    graph: Annotated[
+        str | None,
+        typer.Option(
+            "--graph",
+            help="Named graph for the triples of a triple format (default: "
+            "id:graph/load/<file stem>, one per file).",
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            help="Validate a sample of the loaded nodes against the shapes "
+            "(20 per 100,000 triples, in the context of the store) and report problems."
+        ),
+    ] = True,
+    strict: Annotated[
+        bool,
+        typer.Option(help="Undo a file whose sample does not conform (exit 1)."),
+    ] = False,
+) -> None:
+    """Bulk-load large RDF dumps, streaming, into new named graphs of their own (each file all
+    or nothing). The store must not be held by a running server: stop it first."""
+    from rdflib import URIRef
+
+    from graph.load import format_of, load_file
+
+    settings = _settings(store)
+    for path in files:  # every name is checked before anything is written
+        format_of(path)
+        if not path.is_file():
+            raise InvalidInput(f"there is no file {path}", source=str(path))
+    try:
+        target = Store.open(settings.store_path)
+    except StoreLocked as exc:
+        raise _held(
+            exc,
+            settings.store_path,
+            "a bulk load writes the store directly (its API takes "
+            "batches, not dumps): stop the server first, load, and start it again",
+        ) from None
+    failed = False
+    try:
+        for path in files:
+            started = time.perf_counter()
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as progress:
+                result = load_file(
+                    target,
+                    path,
+                    graph=URIRef(graph) if graph else None,
+                    check=check,
+                    strict=strict,
+                    progress=_rate(progress, path.name, started),
+                )
+            from graph.query import compact
+
+            names = ", ".join(compact(g) for g in result.graphs[:5])
+            more = f" and {len(result.graphs) - 5} more" if len(result.graphs) > 5 else ""
+            out.print(
+                escape(
+                    f"{path.name}: {result.quads:,} triples in {result.seconds:.1f} s "
+                    f"({result.rate:,.0f} triples/s) into {len(result.graphs)} graph(s): "
+                    f"{names}{more}"
+                ),
+                highlight=False,
+                soft_wrap=True,
+            )
+            if result.ontology_skipped:
+                from graph.load import ONTOLOGY_SKIPPED
+
+                out.print(
+                    escape(
+                        f"{result.ontology_skipped:,} ontology triples skipped: {ONTOLOGY_SKIPPED}"
+                    ),
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            if check:
+                if result.problems:
+                    failed = True
+                    out.print(
+                        f"[yellow]Shape check:[/yellow] {len(result.problems)} problem(s) in "
+                        f"{result.checked} sampled nodes ({result.check_seconds:.1f} s; the first "
+                        "few below)"
+                    )
+                    _problems(result.problems[:10])
+                else:
+                    out.print(
+                        f"Shape check: {result.checked} sampled nodes conform "
+                        f"({result.check_seconds:.1f} s)"
+                    )
+    finally:
+        target.close()
+    if failed:
+        err.print("loaded, but the sample does not conform (use --strict to refuse such files)")
+
+
+def _rate(progress: Progress, name: str, started: float) -> Callable[[int], None]:
+    """A progress callback: triples so far and triples/s, on the bar of ``name``."""
+    task = progress.add_task(escape(name), total=None)
+
+    def step(n: int) -> None:
+        rate = n / max(time.perf_counter() - started, 1e-9)
+        progress.update(task, description=escape(f"{name}: {n:,} triples, {rate:,.0f} triples/s"))
+
+    return step
+
+
+#: Triples of a synthetic dataset per event, its share of actors and articles included
+#: (measured at 100k triples; the ontology and the derived edges come on top).
+TRIPLES_PER_EVENT = 45
+
+
+@app.command()
+def synth(
+    events: Annotated[
+        int,
+        typer.Option(
+            "--events", help="About this many events (≈ 45 triples each, plus the ontology)."
+        ),
+    ] = 2_000,
+    output: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write (.nq, or .nq.gz to gzip).")
+    ] = Path("synth.nq.gz"),
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 1,
+) -> None:
+    """Write a synthetic dataset (the benchmarks' generator: ontology, actors, articles, events,
+    derived edges) as N-Quads, to try `actorgraph load` at scale."""
+    import gzip
+
+    from graph.load import format_of
+
+    fmt, gz = format_of(output)
+    if fmt is not RDFFormat.NQUADS:
+        raise InvalidInput(f"synth writes N-Quads: name the file .nq or .nq.gz, not {output.name}")
+    generator = _synth_module()
+    started = time.perf_counter()
+    with err.status(f"generating about {events:,} events"):
+        triples = len(generator.ontology_quads()) + max(events, 1) * TRIPLES_PER_EVENT
+        data = generator.dataset(triples, seed=seed)
+        inner = Store(data, None, read_only=True)
+        made = inner.query(
+            "SELECT (COUNT(?e) AS ?n) WHERE { ?e a ?c . ?c rdfs:subClassOf* ag:PoliticalEvent }"
+        )
+        n_events = next(iter(made.values()))[0] or "0"
+        try:
+            with gzip.open(output, "wb") if gz else output.open("wb") as sink:
+                data.dump(sink, format=fmt.ox_format)
+        except OSError as exc:
+            raise InvalidInput(f"cannot write {output}: {exc.strerror}") from None
+    out.print(
+        escape(
+            f"wrote {len(data):,} triples ({int(n_events):,} events) to {output} "
+            f"in {time.perf_counter() - started:.1f} s"
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _synth_module() -> Any:
+    """benchmarks/synth.py, the generator (it lives beside the package, in the checkout)."""
+    import importlib
+
+    from graph.settings import PROJECT_ROOT
+
+    try:
+        return importlib.import_module("benchmarks.synth")
+    except ImportError:
+        if str(PROJECT_ROOT) not in sys.path:
+            sys.path.insert(0, str(PROJECT_ROOT))
+        try:
+            return importlib.import_module("benchmarks.synth")
+        except ImportError as exc:
+            raise ActorGraphError(
+                f"the generator benchmarks/synth.py is not here ({exc}): run this from the "
+                "project's checkout"
+            ) from None
 
 
 # ---------------------------------------------------------------------------- serve

@@ -6,7 +6,9 @@ Guarantees:
   makes a throw-away one for derivations and tests of pure functions.
 * **Transactional.** Every write method is one transaction: either all of it is visible, or none.
   ``replace_graphs`` drops and refills a set of named graphs atomically, so readers see the graph
-  before or after a rebuild, never half of it.
+  before or after a rebuild, never half of it. The exceptions are ``bulk_load`` and
+  ``drop_graph_now``, for dumps too large for one transaction (:mod:`graph.load` makes a file's
+  load all or nothing by dropping the new graphs it made).
 * **A query path that cannot write.** ``query`` only accepts the SPARQL query grammar (SELECT, ASK,
   CONSTRUCT, DESCRIBE); an update string is a syntax error there. Values are bound with
   ``bindings`` (pyoxigraph ``substitutions``), never pasted into the text.
@@ -25,7 +27,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -530,6 +532,81 @@ class Store:
             with self._writing():
                 self._inner.update(" ;\n".join(parts))
 
+    def bulk_load(
+        self,
+        stream: IO[bytes],
+        fmt: RDFFormat,
+        *,
+        route: Callable[[URIRef | None], URIRef | None],
+        source: str = "input",
+        sample: int = 0,
+        every: int = 10_000,
+        progress: Callable[[int], None] | None = None,
+    ) -> BulkLoaded:
+        """Stream RDF from ``stream`` into the store with pyoxigraph's bulk loader: the quads
+        written and skipped, and the subject (an IRI) of every ``sample``-th written quad (none
+        when ``sample`` is 0).
+
+        ``route(graph)`` decides where each graph of the input goes (``None`` for the default
+        graph, and for every triple of a triple format): a named graph, or ``None`` to skip its
+        quads; it is asked once per graph and may raise to refuse it. ``progress(n)`` is called
+        every ``every`` quads. Blank nodes are renamed, so two files never share one by accident.
+
+        Not a transaction: what was written before a syntax error stays (the caller drops the
+        graphs it made; :func:`graph.load.load_file`).
+
+        Raises:
+            InvalidInput: the input is malformed (line and column).
+            StoreUnavailable: the store could not be written.
+        """
+        self._check_writable()
+        targets: dict[object, ox.NamedNode | None] = {}
+        sampled: list[tuple[int, URIRef]] = []
+        written = skipped = 0
+
+        step = min(every, sample) if sample else every
+
+        def quads() -> Iterator[ox.Quad]:  # per quad: as little Python as possible
+            nonlocal written, skipped
+            last: object = None
+            target: ox.NamedNode | None = None
+            keep = False
+            for q in ox.parse(stream, format=fmt.ox_format, rename_blank_nodes=True):
+                g = q.graph_name
+                if g != last:  # dumps hold a graph's quads together: a lookup per graph
+                    try:
+                        target = targets[g]
+                    except KeyError:
+                        name = route(URIRef(g.value) if isinstance(g, ox.NamedNode) else None)
+                        target = targets[g] = None if name is None else _graph_name(name)
+                    last, keep = g, target == g
+                if target is None:
+                    skipped += 1
+                    continue
+                written += 1
+                if written % step == 1:
+                    if progress is not None and written % every == 1:
+                        progress(written - 1)
+                    if sample and written % sample == 1 and isinstance(q.subject, ox.NamedNode):
+                        sampled.append((written, URIRef(q.subject.value)))
+                yield q if keep else ox.Quad(q.subject, q.predicate, q.object, target)
+
+        try:
+            with self._writing():
+                self._inner.bulk_extend(quads())
+        except SyntaxError as exc:
+            raise _syntax_error(exc, source) from exc
+        if progress is not None:
+            progress(written)
+        return BulkLoaded(written, skipped, sampled)
+
+    def drop_graph_now(self, graph: URIRef) -> None:
+        """Remove a named graph (not one transaction with anything else: for undoing a bulk
+        load, whose graphs may be too large for one)."""
+        self._check_writable()
+        with self._writing():
+            self._inner.remove_graph(_graph_name(graph))
+
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreUnavailable("this store was opened read-only")
@@ -547,6 +624,15 @@ class Store:
                 )
                 + "; nothing of this change was written"
             ) from exc
+
+
+@dataclass
+class BulkLoaded:
+    """What :meth:`Store.bulk_load` did."""
+
+    written: int
+    skipped: int
+    sampled: list[tuple[int, URIRef]]
 
 
 class _Closed:

@@ -213,3 +213,11 @@ def new_results(change: Change) -> tuple[Report, set[Node]]:
         _, before = _validate_focus(change.before, old_nodes, edges)
         results = list((Counter(results) - Counter(before)).elements())
     return report.restricted(results), focus
+
+
+def validate_nodes(store: Store, nodes: Collection[Node]) -> list[Result]:
+    """The results for ``nodes`` validated in the context of the store as it is (each node with
+    everything its shapes read; derived edges are not checked). For spot checks of data that is
+    already in the store, such as a sample of a bulk load (:mod:`graph.load`)."""
+    _, results = _validate_focus(View(store), nodes, set())
+    return results
