@@ -487,6 +487,11 @@ class ClaimRules(ReaderBase):
                     responds = index if index < len(state.candidates) else None
                     break
         if target is None:
+            for c in reversed(history[-6:]):  # "Moscow rejected the claims by X. Zakharova
+                if c.type == "Denial" and c.targets and c.modality is None:  # called the
+                    target = c.targets[0]  # reports fake": the same accuser, denied again
+                    break
+        if target is None:
             for c in reversed(history):
                 if c.type in SPEECH_ACTS and c.agent not in mine:
                     target = c.agent
