@@ -18,6 +18,7 @@ through its API with the token of ACTORGRAPH_TOKEN, or say what to run (:mod:`gr
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -679,6 +680,29 @@ class ExtractFormat(StrEnum):
     json = "json"
 
 
+def _article_and_day(article: Path, published: str | None) -> tuple[str, dt.date | None]:
+    """An article's text (a file, or stdin for '-') and its --published date, for `extract` and
+    `ingest` alike.
+
+    Raises:
+        InvalidInput: the file cannot be read, is not UTF-8, or the date is not YYYY-MM-DD.
+    """
+    try:
+        raw = sys.stdin.buffer.read() if str(article) == "-" else article.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {article}: {exc.strerror}", source=str(article)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{article} is not UTF-8: {exc}", source=str(article)) from None
+    if published is None:
+        return text, None
+    try:
+        return text, dt.date.fromisoformat(published)
+    except ValueError:
+        raise InvalidInput(f"--published {published!r} is not a date YYYY-MM-DD") from None
+
+
 @app.command()
 def extract(
     article: Annotated[Path, typer.Argument(help="The article as UTF-8 text ('-' for stdin).")],
@@ -702,26 +726,12 @@ def extract(
     store: StoreOpt = None,
 ) -> None:
     """Propose candidate actors and events from a news article (never writes to the store)."""
-    import datetime as dt
     import json
 
     from graph.extract import Extractor
     from graph.extract.output import to_json, to_turtle
 
-    try:
-        raw = sys.stdin.buffer.read() if str(article) == "-" else article.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {article}: {exc.strerror}", source=str(article)) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{article} is not UTF-8: {exc}", source=str(article)) from None
-    day = None
-    if published is not None:
-        try:
-            day = dt.date.fromisoformat(published)
-        except ValueError:
-            raise InvalidInput(f"--published {published!r} is not a date YYYY-MM-DD") from None
+    text, day = _article_and_day(article, published)
     settings = _settings(store)
     extractor = None
     if settings.store_path.is_dir() and any(settings.store_path.iterdir()):
@@ -772,7 +782,6 @@ def ingest(
     """Propose the events of a new article and write them to a review file beside it (stores
     nothing). Review the file, then `actorgraph commit ARTICLE.review.yaml` stores the article and
     its events in one batch."""
-    import datetime as dt
 
     from graph.extract import Extractor
     from graph.extract.gazetteer import Gazetteer
@@ -780,18 +789,7 @@ def ingest(
     from graph.payloads import article_url
 
     url = article_url(url, source="--url")
-    try:
-        text = article.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {article}: {exc.strerror}", source=str(article)) from None
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{article} is not UTF-8: {exc}", source=str(article)) from None
-    day = None
-    if published is not None:
-        try:
-            day = dt.date.fromisoformat(published)
-        except ValueError:
-            raise InvalidInput(f"--published {published!r} is not a date YYYY-MM-DD") from None
+    text, day = _article_and_day(article, published)
     settings = _settings(store)
     with _reading(settings) as target:
         gazetteer = Gazetteer.from_store(target)
